@@ -1,0 +1,19 @@
+"""minitorch: a small PyTorch-compatible deep-learning package (NumPy on cpu, CuPy on cuda).
+Write `import minitorch as torch` and use the torch API."""
+from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, half, float,
+                     double, short, int, long, dtype, get_default_dtype, set_default_dtype, promote_types,
+                     result_type)
+from ._device import device
+from ._size import Size
+from ._tensor import Tensor
+from . import ops as _ops
+from ._creation import (tensor, as_tensor, from_numpy, from_dlpack, zeros, ones, full, empty, zeros_like,
+                        ones_like, full_like, empty_like, eye, arange, linspace, logspace, rand, randn, randint,
+                        randperm, normal, rand_like, randn_like, randint_like)
+from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
+from . import autograd, cuda
+from .ops.functions import *  # noqa: F401,F403  the torch.* function namespace (add, exp, matmul, cat ...)
+
+__version__ = "0.1.0"

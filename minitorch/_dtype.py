@@ -1,0 +1,150 @@
+"""Data types: torch-style `dtype` objects backed by NumPy dtypes, and torch's type-promotion rules."""
+import builtins
+
+import numpy as np
+
+try:
+    import ml_dtypes as _ml_dtypes
+except ImportError:  # bfloat16 needs the optional ml_dtypes package
+    _ml_dtypes = None
+
+
+class dtype:
+    """A tensor element type, e.g. `minitorch.float32`. Compare with `is` or `==`."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category", "_rank")
+
+    def __init__(self, name, np_dtype, category, rank):
+        self.name = name
+        self.np = np.dtype(np_dtype) if np_dtype is not None else None
+        self.is_floating_point = category == 2
+        self.is_signed = name not in ("bool", "uint8")
+        self.itemsize = self.np.itemsize if self.np is not None else 2
+        self._category = category  # 0 bool, 1 integer, 2 floating
+        self._rank = rank
+
+    @property
+    def is_complex(self):
+        return False
+
+    def to_real(self):
+        return self
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+bool = dtype("bool", np.bool_, 0, 0)
+uint8 = dtype("uint8", np.uint8, 1, 1)
+int8 = dtype("int8", np.int8, 1, 1)
+int16 = dtype("int16", np.int16, 1, 2)
+int32 = dtype("int32", np.int32, 1, 3)
+int64 = dtype("int64", np.int64, 1, 4)
+float16 = dtype("float16", np.float16, 2, 5)
+bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16 if _ml_dtypes else None, 2, 5)
+float32 = dtype("float32", np.float32, 2, 6)
+float64 = dtype("float64", np.float64, 2, 7)
+
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+_BY_NUMPY = {d.np: d for d in ALL if d.np is not None}
+_BY_NAME = {d.name: d for d in ALL}
+
+_default_float = float32
+
+
+def from_numpy_dtype(np_dtype):
+    """The minitorch dtype for a NumPy dtype; raise TypeError for ones torch does not have."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        pass
+    try:
+        return _BY_NUMPY[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type {np_dtype}. The only supported types are: float64, float32, "
+            "float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def get_default_dtype():
+    """The floating dtype that Python floats and factory functions use (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d):
+    global _default_float
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def _check_available(d):
+    if d.np is None:
+        raise RuntimeError(f"{d} needs the ml_dtypes package: pip install ml_dtypes")
+    return d
+
+
+def promote_types(a, b):
+    """The smallest dtype both `a` and `b` convert to without losing their category (torch.promote_types)."""
+    if a is b:
+        return a
+    if a._category != b._category:
+        return a if a._category > b._category else b
+    if a._category == 2:
+        if {a, b} == {float16, bfloat16}:
+            return float32
+        return a if a._rank > b._rank else b
+    if a._category == 1:
+        if uint8 in (a, b):
+            other = b if a is uint8 else a
+            return int16 if other is int8 else other
+        return a if a._rank > b._rank else b
+    return a
+
+
+def scalar_dtype(value):
+    """The dtype torch gives a Python number when it takes part in an operation."""
+    t = type(value)
+    if t is builtins.bool or t is np.bool_:
+        return bool
+    if t is builtins.int or isinstance(value, np.integer):
+        return int64
+    if t is builtins.float or isinstance(value, np.floating):
+        return _default_float
+    raise TypeError(f"unsupported scalar type {t.__name__}")
+
+
+def _combine_categories(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.is_floating_point:
+        return higher
+    if higher is bool or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands):
+    """torch.result_type for tensors and Python numbers: sized tensors beat zero-dim tensors, which beat
+    numbers, unless a lower tier brings a higher category (bool < integer < floating)."""
+    dim = zero = wrapped = None
+    for op in operands:
+        d = getattr(op, "dtype", None)
+        if isinstance(d, dtype):
+            if op.ndim:
+                dim = d if dim is None else promote_types(dim, d)
+            else:
+                zero = d if zero is None else promote_types(zero, d)
+        else:
+            d = scalar_dtype(op)
+            wrapped = d if wrapped is None else promote_types(wrapped, d)
+    return _combine_categories(dim, _combine_categories(zero, wrapped))

@@ -1,0 +1,396 @@
+"""`Tensor`: one NumPy (cpu) or CuPy (cuda) array plus what autograd needs. The maths lives in `ops/`;
+this file holds the object itself: attributes, conversion, autograd entry points and in-place plumbing."""
+import numpy as np
+
+from . import _dtype
+from ._device import CPU, array_module, as_device, device_of
+from .autograd import grad_mode
+from .autograd.graph import RemovableHandle, grad_accumulator, run_backward, _HookDict
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    Build one with `minitorch.tensor(...)` or a factory such as `minitorch.zeros`; see
+    https://pytorch.org/docs/stable/tensors.html for the API it follows."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_retains_grad",
+                 "_accumulator", "_leaf_hooks", "__dict__", "__weakref__")
+
+    __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        self._data = None
+        self._requires_grad = False
+        self._grad = None
+        self._grad_fn = None
+        self._output_nr = 0
+        self._retains_grad = False
+        self._accumulator = None
+        self._leaf_hooks = None
+        return self
+
+    def __init__(self, *args, device=None, dtype=None):
+        """The legacy constructor: `Tensor(2, 3)` (uninitialised float tensor of that shape) or
+        `Tensor([1, 2])` (float32 copy of the data)."""
+        if self._data is not None:  # already filled by a subclass's __new__
+            return
+        from ._creation import empty, tensor
+        dtype = dtype or _dtype.get_default_dtype()
+        if not args:
+            self._data = empty(0, dtype=dtype, device=device)._data
+        elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            self._data = empty(*args, dtype=dtype, device=device)._data
+        elif len(args) == 1:
+            self._data = tensor(args[0], dtype=dtype, device=device)._data
+        else:
+            raise TypeError(f"new(): invalid data type for arguments {args!r}")
+
+    @classmethod
+    def _wrap(cls, data, requires_grad=False):
+        """A new tensor around `data` (an ndarray, never copied)."""
+        t = object.__new__(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._grad_fn = None
+        t._output_nr = 0
+        t._retains_grad = False
+        t._accumulator = None
+        t._leaf_hooks = None
+        return t
+
+    # ----- basic attributes -------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return type(self._data) is not np.ndarray
+
+    @property
+    def is_cpu(self):
+        return type(self._data) is np.ndarray
+
+    @property
+    def shape(self):
+        from ._size import Size
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.shape
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None):
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f" or self.dtype is _dtype.bfloat16
+
+    def is_complex(self):
+        return False
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0] if self.is_cpu else self._data.data.ptr
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __hash__(self):
+        return id(self)
+
+    # ----- autograd attributes ----------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self._grad_fn is not None:
+            if value:
+                return
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        if value and not self.is_floating_point():
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"{type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.device != self.device:
+                raise RuntimeError("assigned grad has data located on a different device")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def data(self):
+        """The same storage, detached from the graph. Assigning replaces the storage."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    def detach(self):
+        """A tensor sharing this one's storage with no history: gradients stop here."""
+        return Tensor._wrap(self._data)
+
+    def detach_(self):
+        if self._grad_fn is not None and getattr(self, "_is_view", False):
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` for this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._grad_fn._set_retain_grad(self._output_nr, self)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; a non-None result replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._register_tensor_hook(self._output_nr, hook)
+        return grad_accumulator(self)._register_tensor_hook(0, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) * gradient into the `.grad` of every leaf that requires grad.
+        See https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html"""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ----- conversion -------------------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                               "instead.")
+        if not self.is_cpu:
+            if not force:
+                raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy "
+                                "the tensor to host memory first.")
+            return self._data.get()
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        data = self._data if self.is_cpu else self._data.get()
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __dlpack__(self, *args, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("minitorch tensors are not pickled; use minitorch.save, which never runs code on load")
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                               "be because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
+        new = type(self).__new__(type(self))
+        new._data = self._data.copy()
+        new._requires_grad = self._requires_grad
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()})
+        memo[id(self)] = new
+        return new
+
+    # ----- device and dtype moves -------------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; returns self when nothing
+        changes, otherwise a differentiable copy."""
+        from ._creation import parse_to_args
+        device, dtype, non_blocking, copy = parse_to_args(*args, **kwargs)
+        from .ops.convert import to_copy
+        return to_copy(self, device, dtype, copy)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to("cuda" if device is None else as_device(device if not isinstance(device, int)
+                                                                 else f"cuda:{device}"))
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return _TYPE_NAMES[self.dtype] if self.is_cpu else "torch.cuda." + _TYPE_NAMES[self.dtype][6:]
+        if isinstance(dtype, str):
+            dtype = _dtype._BY_NAME[{v[6:]: k.name for k, v in _TYPE_NAMES.items()}[dtype.split(".")[-1]]]
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+
+_TYPE_NAMES = {
+    _dtype.float32: "torch.FloatTensor", _dtype.float64: "torch.DoubleTensor",
+    _dtype.float16: "torch.HalfTensor", _dtype.bfloat16: "torch.BFloat16Tensor",
+    _dtype.int64: "torch.LongTensor", _dtype.int32: "torch.IntTensor", _dtype.int16: "torch.ShortTensor",
+    _dtype.int8: "torch.CharTensor", _dtype.uint8: "torch.ByteTensor", _dtype.bool: "torch.BoolTensor",
+}
+
+
+def _wrap_dim(dim, ndim):
+    """Turn a possibly negative `dim` into an index, with torch's IndexError when out of range."""
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim % ndim if ndim else 0
