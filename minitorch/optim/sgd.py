@@ -1,0 +1,84 @@
+"""torch.optim.SGD: stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
+from .._device import array_module
+from .._tensor import Tensor
+from .optimizer import Optimizer, effective_grad, foreach_slice
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """g = grad (+ weight_decay * p);  with momentum: buf = momentum * buf + (1 - dampening) * g (buf = g on
+    the first step) and g = buf, or g + momentum * buf with nesterov;  p -= lr * g."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+                    "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
+                    "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, momentum = float(group["lr"]), group["momentum"]
+            for p, g in self._grads(group):
+                buf = None
+                first = False
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = Tensor._wrap(array_module(g).empty_like(p._data))
+                        first = True
+                _sgd(p._data, g, None if buf is None else buf._data, lr, momentum, group["dampening"],
+                     group["weight_decay"], group["nesterov"], group["maximize"], first)
+                p._bump_version()
+        return loss
+
+
+def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    """SGD's update of the arrays p (and momentum buffer buf), in place; the fused kernel on cuda."""
+    xp = array_module(p)
+    if xp.__name__ == "cupy" and p.flags.c_contiguous:
+        from ..backends.cuda import ops
+        ops.sgd_step(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
+        return
+
+    def kernel(p, g, buf, grad_out, scratch):
+        g = effective_grad(xp, p, g, weight_decay, maximize, grad_out)
+        if buf is not None:
+            if first:
+                xp.copyto(buf, g)
+            else:
+                buf *= momentum
+                if dampening:
+                    xp.multiply(g, 1 - dampening, out=scratch)
+                    buf += scratch
+                else:
+                    buf += g
+            if nesterov:
+                xp.multiply(buf, momentum, out=scratch)
+                scratch += g
+                g = scratch
+            else:
+                g = buf
+        xp.multiply(g, -lr, out=scratch)
+        p += scratch
+    foreach_slice(kernel, (p, g, buf), 2)
