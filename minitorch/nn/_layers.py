@@ -1,0 +1,584 @@
+"""Functional forms of the normalisation, dropout, embedding, activation and loss layers (re-exported by
+`nn.functional`). Each op's backward sits next to its forward, written with tensor ops so that
+`create_graph=True` can differentiate it again."""
+import math
+import warnings
+
+import numpy as np
+
+from .._creation import rand, zeros
+from .._device import array_module
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops._core import make, sum_to
+from ..ops.index import _broadcast_shapes, index_add
+from ..ops.inplace import inplace_variant
+from ..ops.pointwise import _dtype_name, _sigmoid, abs, clamp, exp, gt, log, sigmoid, sign, tanh, where
+from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "dropout", "embedding", "elu", "gelu", "silu", "softplus",
+           "hardtanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy",
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+
+
+def _shape_str(shape):
+    return f"torch.Size({list(shape)})"
+
+
+# ----- normalisation ------------------------------------------------------------------------------------
+def _normalize(input, name, stat_shape, axes, weight, bias, affine_shape, eps, stats=None):
+    """(x - mean) / sqrt(var + eps) * weight + bias as one node. The statistics are the mean and biased
+    variance over `axes` of the input viewed as `stat_shape`, or the fixed arrays `stats` = (mean, var)."""
+    data = input._data
+    work = data.astype(np.float32) if data.dtype.itemsize < 4 else data
+    xp = array_module(work)
+    x = work.reshape(stat_shape)
+    mean, var = (x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)) if stats is None else stats
+    invstd = 1 / xp.sqrt(var + eps)
+    out = ((x - mean) * invstd).reshape(data.shape)
+    if weight is not None:
+        out = out * weight._data.reshape(affine_shape)
+    if bias is not None:
+        out = out + bias._data.reshape(affine_shape)
+
+    def backward(g):
+        xs = input.reshape(stat_shape)
+        if stats is None:
+            mu = xs.mean(axes, keepdim=True)
+            inv = ((xs - mu).pow(2).mean(axes, keepdim=True) + eps).rsqrt()
+        else:
+            mu, inv = Tensor._wrap(mean.astype(data.dtype)), Tensor._wrap(invstd.astype(data.dtype))
+        xhat = (xs - mu) * inv
+        gx = None
+        if input._requires_grad:
+            gy = (g if weight is None else g * weight.reshape(affine_shape)).reshape(stat_shape)
+            if stats is None:
+                gy = gy - gy.mean(axes, keepdim=True) - xhat * (gy * xhat).mean(axes, keepdim=True)
+            gx = (gy * inv).reshape(data.shape)
+        gw = gb = None
+        if weight is not None and weight._requires_grad:
+            gw = sum_to(g * xhat.reshape(data.shape), affine_shape).reshape(weight.shape)
+        if bias is not None and bias._requires_grad:
+            gb = sum_to(g, affine_shape).reshape(bias.shape)
+        return gx, gw, gb
+    return make(out.astype(data.dtype, copy=False), name, (input, weight, bias), backward)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel (dim 1) over the batch and spatial dims. In training the batch statistics
+    are used and the running ones (when given) move towards them by `momentum`, with the unbiased
+    variance; otherwise the running statistics are used."""
+    shape = input.shape
+    channels = shape[1] if len(shape) > 1 else 1
+    for label, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                     ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{label} should contain {channels} elements not {t.numel()}")
+    axes = (0,) + tuple(range(2, len(shape)))
+    affine_shape = (channels,) + (1,) * (len(shape) - 2)
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{_shape_str(shape)}")
+        out = _normalize(input, "NativeBatchNormBackward0", shape, axes, weight, bias, affine_shape, eps)
+        if running_mean is not None or running_var is not None:
+            data = input._data.astype(np.float64)
+            with no_grad():
+                if running_mean is not None:
+                    batch_mean = data.mean(axis=axes)
+                    running_mean.copy_(running_mean * (1 - momentum) + Tensor._wrap(batch_mean * momentum))
+                if running_var is not None:
+                    batch_var = data.var(axis=axes, ddof=1)
+                    running_var.copy_(running_var * (1 - momentum) + Tensor._wrap(batch_var * momentum))
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    stats = (running_mean._data.reshape(affine_shape), running_var._data.reshape(affine_shape))
+    stats = tuple(s.astype(np.float32) if s.dtype.itemsize < 4 else s for s in stats)
+    return _normalize(input, "NativeBatchNormBackward0", shape, axes, weight, bias, affine_shape, eps, stats)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dims of each sample."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if input.shape[input.dim() - k:] != normalized_shape or k > input.dim():
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    axes = tuple(range(input.dim() - k, input.dim()))
+    return _normalize(input, "NativeLayerNormBackward0", input.shape, axes, weight, bias, normalized_shape, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the channels (dim 1) into `num_groups` groups and normalise each group of each sample."""
+    shape = input.shape
+    if input.dim() < 2 or shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                           f"of shape {list(shape)} and num_groups={num_groups}")
+    affine_shape = (shape[1],) + (1,) * (len(shape) - 2)
+    return _normalize(input, "NativeGroupNormBackward0", (shape[0], num_groups, -1), (2,), weight, bias,
+                      affine_shape, eps)
+
+
+# ----- dropout and embedding ----------------------------------------------------------------------------
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the survivors by 1/(1-p) (training only)."""
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        mask = zeros(input.shape, dtype=input.dtype, device=input.device)
+    else:
+        keep = rand(input.shape, device=input.device)._data >= p
+        mask = Tensor._wrap((keep / (1 - p)).astype(input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of `weight` picked by the integer indices `input`; the row `padding_idx` gets no gradient.
+    With max_norm, the picked rows whose norm exceeds it are first rescaled in place."""
+    if input._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "
+                           f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+                           f"embedding)")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= num
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    shape = weight.shape
+
+    def backward(g):
+        flat = idx.reshape(-1).astype(np.int64)
+        rows = g.reshape(-1, shape[1])
+        if scale_grad_by_freq:  # each row's gradient divided by how often its index occurs
+            counts = array_module(flat).bincount(flat, minlength=num)
+            rows = rows / Tensor._wrap(counts[flat].astype(g._data.dtype).reshape(-1, 1))
+        if padding_idx is not None:
+            rows = rows * Tensor._wrap((idx.reshape(-1, 1) != padding_idx).astype(g._data.dtype))
+        return (index_add(zeros(shape, dtype=g.dtype, device=g.device), 0, Tensor._wrap(flat), rows),)
+    return make(weight._data[idx], "EmbeddingBackward0", (weight,), backward, saves=())
+
+
+def _renorm_rows(weight, idx, max_norm, norm_type):
+    """Scale the rows `idx` of `weight` in place so that none has a norm above max_norm (as torch does,
+    outside autograd)."""
+    xp = array_module(weight._data)
+    rows = xp.unique(idx.reshape(-1))
+    w = weight._data
+    norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+    w[rows] = w[rows] * scale[:, None]
+    weight._bump_version()
+
+
+# ----- activations --------------------------------------------------------------------------------------
+def _elu(input, alpha, name="EluBackward0"):
+    x = input._data
+    xp = array_module(x)
+    out = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))).astype(x.dtype, copy=False)
+    return make(out, name, (input,), lambda g: (where(gt(input, 0), g, g * alpha * exp(input)),))
+
+
+def _elu_in_place(input, alpha):
+    """torch names the node of the in-place form EluBackward1."""
+    return _elu(input, alpha, "EluBackward1")
+
+
+_elu_ = inplace_variant(_elu_in_place)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, alpha * (exp(x) - 1) elsewhere."""
+    return _elu_(input, alpha) if inplace else _elu(input, alpha)
+
+
+def _erf_array(x):
+    """erf elementwise (NumPy has none: math.erf per element; CuPy has one in cupyx)."""
+    xp = array_module(x)
+    if xp is np:
+        return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+    from cupyx.scipy.special import erf
+    return erf(x)
+
+
+def _erf(input):
+    return make(_erf_array(input._data), "ErfBackward0", (input,),
+                lambda g: (g * (2 / math.sqrt(math.pi)) * exp(-input * input),))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' uses torch's tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    x = input._data
+    xp = array_module(x)
+    if approximate == "tanh":
+        out = 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+    else:
+        out = 0.5 * x * (1 + _erf_array(x * (1 / math.sqrt(2))))
+
+    def backward(g):
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (input + 0.044715 * input.pow(3))
+            t = tanh(inner)
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * input * input)
+            return (g * (0.5 * (1 + t) + 0.5 * input * (1 - t * t) * d_inner),)
+        cdf = 0.5 * (1 + _erf(input * (1 / math.sqrt(2))))
+        pdf = exp(-0.5 * input * input) * (1 / math.sqrt(2 * math.pi))
+        return (g * (cdf + input * pdf),)
+    return make(out.astype(x.dtype, copy=False), "GeluBackward0", (input,), backward)
+
+
+def _silu(input):
+    x = input._data
+    out = x * _sigmoid(array_module(x), x)
+
+    def backward(g):
+        s = sigmoid(input)
+        return (g * s * (1 + input * (1 - s)),)
+    return make(out, "SiluBackward0", (input,), backward)
+
+
+_silu_ = inplace_variant(_silu)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _silu_(input) if inplace else _silu(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    x = input._data
+    xp = array_module(x)
+    bx = x * beta
+    out = xp.where(bx > threshold, x, xp.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
+
+    def backward(g):
+        bx_t = input * beta
+        return (where(gt(bx_t, threshold), g, g * sigmoid(bx_t)),)
+    return make(out, "SoftplusBackward0", (input,), backward)
+
+
+def _hardtanh(input, min_val, max_val):
+    x = input._data
+    out = array_module(x).clip(x, min_val, max_val).astype(x.dtype, copy=False)
+    return make(out, "HardtanhBackward0", (input,),
+                lambda g: (where((input > min_val) & (input < max_val), g, g * 0),))
+
+
+_hardtanh_ = inplace_variant(_hardtanh)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x clipped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh_(input, min_val, max_val) if inplace else _hardtanh(input, min_val, max_val)
+
+
+def _implicit_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                  f"dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`."""
+    if dim is None:
+        dim = _implicit_dim("softmax", input.dim())
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along `dim`."""
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.dim())
+    return _log_softmax(input, dim, dtype=dtype)
+
+
+# ----- losses -------------------------------------------------------------------------------------------
+def legacy_reduction(size_average, reduce, reduction):
+    """The reduction string from the deprecated size_average / reduce flags (when either is given)."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                  f"{'none' if reduce is False else 'mean' if size_average is not False else 'sum'}' instead.")
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _check_reduction(reduction):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _reduce(loss, reduction):
+    """The elementwise loss (a tensor or an array) reduced as `reduction` says."""
+    return loss if reduction == "none" else loss.mean() if reduction == "mean" else loss.sum()
+
+
+def _grad_of_reduction(g, shape, reduction):
+    """The upstream gradient of a reduced loss spread over the elementwise loss of `shape`."""
+    if reduction == "none":
+        return g
+    n = math.prod(shape)
+    return g.expand(shape) / n if reduction == "mean" else g.expand(shape)
+
+
+def _pointwise_loss(input, target, size_average, reduce, reduction):
+    """Reduction string and broadcast operands of an elementwise loss, with torch's size warning."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({_shape_str(target.shape)}) that is different to the input size "
+                      f"({_shape_str(input.shape)}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", stacklevel=3)
+        _broadcast_shapes(input.shape, target.shape)  # torch's error where they do not broadcast
+    return reduction
+
+
+def _two_sided(input, target, data, name, reduction, local_grad):
+    """A loss node over (input, target) whose elementwise derivative wrt input is local_grad(diff) and
+    wrt target its negative."""
+    shape = data.shape
+
+    def backward(g):
+        d = local_grad(input - target) * _grad_of_reduction(g, shape, reduction)
+        return (sum_to(d, input.shape) if input._requires_grad else None,
+                sum_to(-d, target.shape) if target._requires_grad else None)
+    return make(_reduce(data, reduction), name, (input, target), backward)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, reduced."""
+    reduction = _pointwise_loss(input, target, size_average, reduce, reduction)
+    if weight is not None:
+        return _reduce((input - target).pow(2) * weight, reduction)
+    diff = input._data - target._data
+    return _two_sided(input, target, diff * diff, "MseLossBackward0", reduction, lambda d: 2 * d)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|, reduced (built from sub, abs and mean/sum, as torch builds it)."""
+    reduction = _pointwise_loss(input, target, size_average, reduce, reduction)
+    loss = (input - target).abs()
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
+    reduction = _pointwise_loss(input, target, size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    diff = input._data - target._data
+    xp = array_module(diff)
+    ad = xp.abs(diff)
+    data = xp.where(ad < beta, 0.5 * diff * diff / beta, ad - 0.5 * beta).astype(diff.dtype, copy=False)
+    return _two_sided(input, target, data, "SmoothL1LossBackward0", reduction,
+                      lambda d: where(abs(d) < beta, d / beta, sign(d)))
+
+
+def _check_class_target(input, target, weight):
+    """torch's checks of a class-index target against (N, C, ...) or (C,) scores."""
+    if input.dim() == 1 and target.dim() > 0 or input.dim() == 2 and target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
+    if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
+    if input.dim() > 2 and tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, got "
+                           f"{list(target.shape)}")
+    classes = input.shape[1] if input.dim() > 1 else input.shape[0]
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+    return classes
+
+
+def _nll(input, target, weight, ignore_index, reduction, name):
+    """-weight[t] * input[n, t, ...] per position, as one node; input (N, C, ...) or (C,)."""
+    x = input._data
+    xp = array_module(x)
+    scores = xp.moveaxis(x.reshape((1,) + x.shape) if x.ndim == 1 else x, 1, -1)  # (N, ..., C)
+    t = target._data.astype(np.int64).reshape(scores.shape[:-1])
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= scores.shape[-1]))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
+    safe = xp.where(valid, t, 0)
+    w = xp.ones(scores.shape[-1], x.dtype) if weight is None else weight._data.astype(x.dtype)
+    row_w = xp.where(valid, w[safe], 0).astype(x.dtype)
+    picked = xp.take_along_axis(scores, safe[..., None], axis=-1)[..., 0]
+    loss = -picked * row_w
+    total = row_w.sum()
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            data = loss.sum() / total
+    else:
+        data = _reduce(loss, reduction)
+    if x.ndim == 1:
+        data = data.reshape(()) if reduction == "none" else data
+
+    def backward(g):
+        hit = xp.arange(scores.shape[-1]) == safe[..., None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_row = xp.where(valid, -row_w / (total if reduction == "mean" else 1), 0)
+        coef = hit * per_row[..., None]
+        coef = Tensor._wrap(xp.ascontiguousarray(xp.moveaxis(coef.astype(x.dtype), -1, 1)).reshape(x.shape))
+        if reduction == "none":
+            g = g.unsqueeze(1) if x.ndim > 1 else g
+        return (g * coef,)
+    return make(data, name, (input,), backward)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """The negative log-likelihood of class indices `target` under log-probabilities `input` (N, C, ...)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_class_target(input, target, weight)
+    if input.dim() <= 2:
+        return _nll(input, target, weight, ignore_index, reduction, "NllLossBackward0")
+    if input.dim() == 4:
+        return _nll(input, target, weight, ignore_index, reduction, "NllLoss2DBackward0")
+    n, c = input.shape[:2]
+    out = _nll(input.reshape(n, c, 1, -1), target.reshape(n, 1, -1), weight, ignore_index, reduction,
+               "NllLoss2DBackward0")
+    return out.reshape(target.shape) if reduction == "none" else out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax over the class dim (1, or 0 for unbatched input) followed by the negative log-likelihood
+    of class-index targets, or by -sum(target * log p) for class-probability targets (same shape as input).
+    log_softmax subtracts the maximum, so the loss stays finite for huge logits."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 1 if input.dim() >= 2 else 0
+    logp = _log_softmax(input, class_dim)
+    if target.shape == input.shape:
+        return _cross_entropy_probabilities(input, logp, target, weight, reduction, label_smoothing, class_dim)
+    classes = _check_class_target(input, target, weight)
+    loss = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0:
+        return loss
+    w_shape = (classes,) + (1,) * (input.dim() - class_dim - 1)
+    scaled = logp if weight is None else logp * weight.reshape(w_shape)
+    xp = array_module(target._data)
+    valid = xp.asarray(target._data != ignore_index)
+    smooth = where(Tensor._wrap(valid), -scaled.sum(class_dim), 0.0)
+    if reduction == "mean":
+        picked = valid if weight is None else xp.where(valid, weight._data[xp.where(valid, target._data, 0)], 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smooth = smooth.sum() / float(picked.sum())
+    else:
+        smooth = _reduce(smooth, reduction)
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _cross_entropy_probabilities(input, logp, target, weight, reduction, label_smoothing, class_dim):
+    if not target.is_floating_point():
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{_dtype_name(target.dtype)}")
+    classes = input.shape[class_dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    prod = logp * target
+    if weight is not None:
+        prod = prod * weight.reshape((classes,) + (1,) * (input.dim() - class_dim - 1))
+    loss = -prod.sum(class_dim)
+    if reduction == "mean":
+        return loss.sum() / (input.numel() // classes if input.dim() >= 2 else 1)
+    return _reduce(loss, reduction)
+
+
+def _check_same_size(input, target, message):
+    if target.shape != input.shape:
+        raise ValueError(message.format(_shape_str(target.shape), _shape_str(input.shape)))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(t log x + (1 - t) log(1 - x)) with each log clamped at -100 (so x = 0 or 1 stays finite)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_size(input, target, "Using a target size ({}) that is different to the input size ({}) is "
+                                    "deprecated. Please ensure they have the same size.")
+    x, t = input._data, target._data.astype(input._data.dtype)
+    xp = array_module(x)
+    if ((x < 0) | (x > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    with np.errstate(divide="ignore"):
+        log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
+    data = -(t * log_x + (1 - t) * log_1mx)
+    w = None if weight is None else weight.expand(input.shape)
+    if w is not None:
+        data = data * w._data
+    shape = x.shape
+
+    def backward(g):
+        g = _grad_of_reduction(g, shape, reduction)
+        if w is not None:
+            g = g * w
+        gi = gt_ = None
+        if input._requires_grad:
+            gi = g * (input - target) / clamp((1 - input) * input, min=1e-12)
+        if target._requires_grad:
+            gt_ = g * (clamp(log(1 - input), min=-100) - clamp(log(input), min=-100))
+        return gi, gt_
+    return make(_reduce(data.astype(x.dtype, copy=False), reduction), "BinaryCrossEntropyBackward0",
+                (input, target), backward)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of sigmoid(input), computed from the logits as
+    (1 - t) x + lw (log(1 + exp(-|x|)) + max(-x, 0)), lw = 1 + (pos_weight - 1) t: never overflows."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_size(input, target, "Target size ({}) must be the same as input size ({})")
+    x, t = input._data, target._data.astype(input._data.dtype)
+    xp = array_module(x)
+    softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)  # log(1 + exp(-x))
+    lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * t
+    data = (1 - t) * x + lw * softplus_neg
+    if weight is not None:
+        data = data * weight._data
+    shape = x.shape
+
+    def backward(g):
+        g = _grad_of_reduction(g, shape, reduction)
+        if weight is not None:
+            g = g * weight
+        lw_t = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+        gi = gt_ = None
+        if input._requires_grad:
+            gi = g * ((1 - target) - lw_t * sigmoid(-input))
+        if target._requires_grad:
+            sp = softplus(-input)
+            gt_ = g * (-input + (0 if pos_weight is None else (pos_weight - 1) * sp))
+        return (sum_to(gi, input.shape) if gi is not None else None,
+                sum_to(gt_, target.shape) if gt_ is not None else None)
+    data = xp.broadcast_to(data, shape).astype(x.dtype)
+    return make(_reduce(data, reduction), "BinaryCrossEntropyWithLogitsBackward0", (input, target),
+                backward)
