@@ -3,3 +3,4 @@ See https://pytorch.org/docs/stable/nn.html"""
 from . import functional, init
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter
+from . import utils

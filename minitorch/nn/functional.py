@@ -6,8 +6,15 @@ from ..ops._core import make, sum_to
 from ..ops.inplace import inplace_variant
 from ..ops.linalg import _check_mm, matmul, mm
 from ..ops.pointwise import _dtype_name, relu as _relu, sigmoid, tanh, where
+from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
+                    max_pool1d, max_pool2d, unfold)
+from . import _layers
+from ._layers import *  # noqa: F401,F403 (normalisation, dropout, embedding, activations, losses)
 
 __all__ = ["linear", "relu", "leaky_relu", "tanh", "sigmoid"]
+__all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+            "adaptive_avg_pool2d", "unfold", "fold"]
+__all__ += _layers.__all__
 
 
 def _addmm(bias, mat1, mat2):

@@ -4,11 +4,15 @@ import math
 import numbers
 import warnings
 
-from .._creation import rand, randn
+from .._creation import eye, rand, randn
+from .._device import array_module
+from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..ops.pointwise import where
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
-           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "eye_", "dirac_", "trunc_normal_",
+           "orthogonal_", "sparse_"]
 
 _GAIN_ONE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
              "sigmoid")
@@ -45,12 +49,16 @@ def _fill_(tensor, values):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples from U(a, b)."""
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
     u = rand(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
     return _fill_(tensor, u * (b - a) + a)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std**2)."""
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     z = randn(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
     return _fill_(tensor, z * std + mean)
 
@@ -121,3 +129,93 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     if _is_empty(tensor):
         return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+# ----- structured and less common initialisations ------------------------------------------------------------
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity (ones on the main diagonal): keeps a Linear layer's inputs."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill_(tensor, eye(*tensor.shape, dtype=tensor.dtype, device=tensor.device))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a {3, 4, 5}-D convolution weight with the Dirac delta: each output channel copies one input
+    channel (per group) at the kernel's centre, so the convolution starts as the identity."""
+    dims = tensor.dim()
+    if dims not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = tensor.shape[0] // groups
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    with grad_mode.no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(out_per_group, tensor.shape[1])):
+                tensor[(g * out_per_group + d, d) + centre] = 1
+    return tensor
+
+
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std**2) restricted to [a, b]. When [a, b] holds most of the mass, out-of-range
+    normal draws are redrawn; otherwise uniform proposals on [a, b] are accepted with probability
+    pdf(x) / pdf(mode), which stays efficient for narrow or far-off intervals."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+    like = {"dtype": tensor.dtype, "device": tensor.device, "generator": generator}
+    if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
+        values = randn(tensor.shape, **like) * std + mean
+        pending = (values < a) | (values > b)
+        while pending.any():
+            values = where(pending, randn(tensor.shape, **like) * std + mean, values)
+            pending = (values < a) | (values > b)
+        return _fill_(tensor, values)
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+    def rejected(v):
+        return rand(tensor.shape, **like).log() > -0.5 * ((v - mean) / std) ** 2 - log_peak
+    values = rand(tensor.shape, **like) * (b - a) + a
+    pending = rejected(values)
+    while pending.any():
+        values = where(pending, rand(tensor.shape, **like) * (b - a) + a, values)
+        pending = pending & rejected(values)
+    return _fill_(tensor, values)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix times `gain` (Saxe et al., 2013); dims after the first are
+    flattened. Q of the QR decomposition of a Gaussian matrix, with columns signed by diag(R) so that Q
+    is uniformly (Haar) distributed."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    z = randn((rows, cols), dtype=tensor.dtype, device=tensor.device, generator=generator)._data
+    xp = array_module(z)
+    z = z.astype(xp.promote_types(z.dtype, xp.float32))
+    q, r = xp.linalg.qr(z.T if rows < cols else z)
+    q = q * xp.sign(xp.diagonal(r))
+    q = q.T if rows < cols else q
+    return _fill_(tensor, Tensor._wrap(xp.ascontiguousarray(q * gain)).reshape(tensor.shape))
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor from N(0, std**2), then zero ceil(sparsity * rows) randomly chosen entries in
+    every column (Martens, 2010)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    keys = rand((rows, cols), device=tensor.device, generator=generator)._data
+    xp = array_module(keys)
+    zeroed = xp.argsort(xp.argsort(keys, axis=0), axis=0) < num_zeros  # a random num_zeros rows per column
+    values = randn((rows, cols), dtype=tensor.dtype, device=tensor.device, generator=generator) * std
+    return _fill_(tensor, values.masked_fill(Tensor._wrap(zeroed), 0.0))

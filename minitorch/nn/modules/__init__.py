@@ -1,8 +1,23 @@
 """The layer classes of `minitorch.nn`."""
-from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from .activation import ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .flatten import Flatten, Unflatten
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .linear import Identity, Linear
 from .module import Module
+from .normalization import GroupNorm, LayerNorm
+from .dropout import Dropout
+from .sparse import Embedding
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity",
            "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ += ["ELU", "GELU", "SiLU", "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "BatchNorm1d", "BatchNorm2d",
+            "LayerNorm", "GroupNorm", "Dropout", "Embedding", "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss",
+            "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+            "AdaptiveAvgPool2d", "Flatten", "Unflatten"]

@@ -164,7 +164,7 @@ def _typename(obj):
     if isinstance(obj, Tensor):
         return obj.type()
     cls = obj if isinstance(obj, type) else type(obj)
-    module = getattr(obj, "__module__", "") or ""
+    module = (getattr(obj, "__module__", "") if hasattr(obj, "__qualname__") else cls.__module__) or ""
     qualname = getattr(obj, "__qualname__", None) or cls.__qualname__
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
