@@ -6,6 +6,7 @@ from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, 
 from ._device import device
 from ._size import Size
 from ._tensor import Tensor
+from ._tensor_str import set_printoptions
 from . import ops as _ops
 from ._creation import (tensor, as_tensor, from_numpy, from_dlpack, zeros, ones, full, empty, zeros_like,
                         ones_like, full_like, empty_like, eye, arange, linspace, logspace, rand, randn, randint,
@@ -14,6 +15,9 @@ from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, 
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd, cuda
+from . import nn
+from . import optim
 from .ops.functions import *  # noqa: F401,F403  the torch.* function namespace (add, exp, matmul, cat ...)
+from .serialization import save, load
 
 __version__ = "0.1.0"

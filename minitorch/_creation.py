@@ -1,12 +1,13 @@
 """Factory functions: tensor, zeros, ones, arange, randn ... Each takes dtype=, device= and
 requires_grad= where torch does, builds the array with the device's array module, and wraps it."""
 import builtins
-import numbers
+import math
+import warnings
 
 import numpy as np
 
 from . import _dtype
-from ._device import CPU, array_module, as_device, device_of
+from ._device import as_device
 from ._random import generator_for
 from ._tensor import Tensor
 
@@ -19,30 +20,41 @@ def _xp(device):
 
 
 def _finish(data, device, requires_grad):
-    """Place a NumPy array on `device` and wrap it."""
+    """Place a NumPy array on `device` and wrap it; requires_grad is checked as torch's factories do."""
     if device.type == "cuda":
         xp = _xp(device)
         with xp.cuda.Device(device.index):
             data = xp.asarray(data)
+    return _wrap_req(data, requires_grad)
+
+
+def _wrap_req(data, requires_grad):
     t = Tensor._wrap(data)
     if requires_grad:
-        t.requires_grad_(True)
+        if data.dtype.kind != "f" and data.dtype != _dtype.bfloat16.np:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
-def _shape(size):
-    """Accept `f(2, 3)`, `f((2, 3))`, `f([2, 3])` and `f(torch.Size([2, 3]))`."""
+def _shape(size, fn):
+    """Accept `f(2, 3)`, `f((2, 3))`, `f([2, 3])` and `f(torch.Size([2, 3]))`, with torch's errors."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    elif not size:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
     out = []
     for s in size:
-        if isinstance(s, Tensor):
+        if isinstance(s, Tensor) and s.numel() == 1 and not s.is_floating_point():
             s = s.item()
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"expected a sequence of integers or a single integer, got '{s!r}'")
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(s).__name__}")
         out.append(int(s))
+    if any(s < 0 for s in out):
+        if fn == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {out}")
     return tuple(out)
 
 
@@ -55,68 +67,121 @@ def _resolve_dtype(dtype, default=None):
 
 
 # ----- from data ------------------------------------------------------------------------------------
+_SEQUENCES = (list, tuple, range)
+
+
+def _leaf_dtype(x):
+    """torch's dtype for one element of nested data."""
+    t = type(x)
+    if t is bool or t is np.bool_:
+        return _dtype.bool
+    if t is int:
+        return _dtype.int64
+    if t is float:
+        return _dtype.get_default_dtype()
+    if isinstance(x, np.generic):
+        return _dtype.from_numpy_dtype(x.dtype)
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, str):
+        raise ValueError(f"too many dimensions '{t.__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+
+
 def _infer_dtype(data):
-    """torch's dtype for nested Python data: bool < int64 < default float."""
-    kind = 0
+    """(dtype, has_tensors): the promoted dtype of every element of nested data (an empty sequence gives
+    the default float), and whether some elements are tensors."""
+    result = None
+    has_tensors = False
     stack = [data]
     while stack:
         x = stack.pop()
-        if isinstance(x, Tensor):
-            kind = max(kind, x.dtype._category)
-        elif isinstance(x, (list, tuple)):
+        if isinstance(x, _SEQUENCES):
             stack.extend(x)
-        elif isinstance(x, (bool, np.bool_)):
-            pass
-        elif isinstance(x, (numbers.Integral,)):
-            kind = max(kind, 1)
-        elif isinstance(x, numbers.Real):
-            kind = max(kind, 2)
-        else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return (_dtype.bool, _dtype.int64, _dtype.get_default_dtype())[kind]
+            continue
+        has_tensors = has_tensors or isinstance(x, Tensor)
+        d = _dtype.from_numpy_dtype(x.dtype) if isinstance(x, np.ndarray) else _leaf_dtype(x)
+        result = d if result is None else _dtype.promote_types(result, d)
+    return result or _dtype.get_default_dtype(), has_tensors
 
 
-def _check_ragged(data, depth=0, shape=None):
-    """Raise torch's message for nested sequences of uneven length."""
-    if shape is None:
-        shape = []
-    if isinstance(data, (list, tuple)):
-        if len(shape) <= depth:
-            shape.append(len(data))
-        elif shape[depth] != len(data):
-            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got {len(data)})")
-        for x in data:
-            _check_ragged(x, depth + 1, shape)
-    return shape
+def _nested_shape(data):
+    """The shape torch reads from nested data: the lengths along the first elements."""
+    shape = []
+    x = data
+    while True:
+        if isinstance(x, np.ndarray):
+            return shape + list(x.shape)
+        if not isinstance(x, _SEQUENCES):
+            return shape
+        shape.append(len(x))
+        if not len(x):
+            return shape
+        x = x[0]
 
 
-def _to_numpy(data):
+def _check_nested(data, shape, dtype):
+    """Raise torch's errors for ragged data (every sequence must match the shape of the first ones)."""
+    stack = [(data, 0)]
+    while stack:
+        x, depth = stack.pop()
+        if isinstance(x, np.ndarray):
+            if list(x.shape) != shape[depth:]:
+                raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} "
+                                 f"(got {x.shape[0] if x.ndim else 0})")
+        elif isinstance(x, _SEQUENCES):
+            if depth == len(shape):
+                name = type(x).__name__
+                raise TypeError(f"must be real number, not {name}" if dtype.is_floating_point else
+                                f"'{name}' object cannot be interpreted as an integer")
+            if len(x) != shape[depth]:
+                raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got {len(x)})")
+            stack.extend((item, depth + 1) for item in x)
+        elif depth < len(shape):
+            raise TypeError("not a sequence")
+        elif isinstance(x, Tensor) and x.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+
+
+def _numbers(data):
+    """Nested data with every tensor element replaced by its Python number."""
     if isinstance(data, Tensor):
-        return np.asarray(data.detach().cpu()._data)
-    if isinstance(data, (list, tuple)):
-        if any(isinstance(x, Tensor) for x in data):
-            return np.array([_to_numpy(x) for x in data])
-        _check_ragged(data)
-    if type(data).__module__.startswith("cupy"):
-        return data.get()
-    return np.asarray(data)
+        return data._data.reshape(()).item() if data.is_cpu else data._data.get().reshape(()).item()
+    if isinstance(data, _SEQUENCES):
+        return [_numbers(x) for x in data]
+    return data
+
+
+def _host_array(data):
+    """`data` (a tensor, NumPy or CuPy array) as a NumPy array, without copying what is already one."""
+    if isinstance(data, Tensor):
+        data = data._data
+    return data if isinstance(data, np.ndarray) else data.get()
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays or tensors)."""
-    if isinstance(data, Tensor) and device is None:
-        device = data.device
-    device = as_device(device)
-    if dtype is None:
-        if isinstance(data, Tensor):
-            dtype = data.dtype
-        elif isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
-            dtype = _dtype.from_numpy_dtype(data.dtype)
-        else:
-            dtype = _infer_dtype(data)
-    dtype = _resolve_dtype(dtype)
-    arr = np.array(_to_numpy(data), dtype=dtype.np, copy=True)
-    return _finish(arr, device, requires_grad)
+    """A new tensor holding a copy of `data` (nested sequences of numbers, NumPy arrays or tensors)."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                      "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
+        device = data.device if device is None else device
+    if isinstance(data, Tensor) or isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
+        arr = _host_array(data)
+        dtype = _resolve_dtype(dtype or _dtype.from_numpy_dtype(arr.dtype))
+        return _finish(np.array(arr, dtype=dtype.np), as_device(device), requires_grad)
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    inferred, has_tensors = _infer_dtype(data)
+    dtype = _resolve_dtype(dtype or inferred)
+    shape = _nested_shape(data)
+    if 0 not in shape:
+        _check_nested(data, shape, inferred)
+    try:
+        arr = np.array(_numbers(data) if has_tensors else data, dtype=dtype.np)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    return _finish(arr, as_device(device), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -143,49 +208,46 @@ def from_dlpack(ext_tensor):
         return ext_tensor
     dev_type, dev_id = ext_tensor.__dlpack_device__()
     if int(dev_type) == 1:
-        return Tensor._wrap(np.from_dlpack(ext_tensor))
+        return from_numpy(np.from_dlpack(ext_tensor))
     from .cuda import _cupy
     return Tensor._wrap(_cupy().from_dlpack(ext_tensor))
 
 
 # ----- filled -------------------------------------------------------------------------------------------
-def _filled(fill, size, dtype, device, requires_grad, default=None):
+def _filled(fill, shape, dtype, device, requires_grad):
     device = as_device(device)
-    dtype = _resolve_dtype(dtype, default)
+    dtype = _resolve_dtype(dtype)
     xp = _xp(device)
-    shape = _shape(size)
     if device.type == "cuda":
         with xp.cuda.Device(device.index):
             data = xp.full(shape, fill, dtype=dtype.np) if fill is not None else xp.empty(shape, dtype.np)
-        return _wrap_req(data, requires_grad)
-    data = np.full(shape, fill, dtype=dtype.np) if fill is not None else np.empty(shape, dtype.np)
+    else:
+        data = np.full(shape, fill, dtype=dtype.np) if fill is not None else np.empty(shape, dtype.np)
     return _wrap_req(data, requires_grad)
 
 
-def _wrap_req(data, requires_grad):
-    t = Tensor._wrap(data)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, _shape(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _filled(1, size, dtype, device, requires_grad)
+    return _filled(1, _shape(size, "ones"), dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
-    return _filled(None, size, dtype, device, requires_grad)
+    return _filled(None, _shape(size, "empty"), dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """`size` filled with `fill_value`; the dtype follows the value (bool, int64 or the default float)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
-    return _filled(fill_value, (size,), dtype, device, requires_grad)
+    return _filled(fill_value, _shape((size,), "full"), dtype, device, requires_grad)
 
 
 def _like(input, dtype, device):
@@ -214,75 +276,114 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    device = as_device(device)
+    """The n x m identity matrix (m defaults to n)."""
+    m = n if m is None else m
+    for name, v in (("n", n), ("m", m)):
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dtype = _resolve_dtype(dtype)
-    return _finish(np.eye(n, n if m is None else m, dtype=dtype.np), device, requires_grad)
+    return _finish(np.eye(n, m, dtype=dtype.np), as_device(device), requires_grad)
 
 
 # ----- ranges ---------------------------------------------------------------------------------------------
+def _number(v):
+    return v.item() if isinstance(v, (Tensor, np.generic)) else v
+
+
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """Values from start (default 0) up to but excluding end. Integer arguments give int64."""
+    """Values from start (default 0) up to but excluding end, `step` apart. Integer arguments give int64,
+    any float the default float dtype; an integer dtype truncates float arguments first, as torch does."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = _number(start), _number(end), _number(step)
+    is_float = any(isinstance(v, float) for v in (start, end, step))
+    dtype = _resolve_dtype(dtype, _dtype.get_default_dtype() if is_float else _dtype.int64)
+    if not dtype.is_floating_point and is_float:
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        is_float = any(isinstance(v, float) for v in vals)
-        dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
-    dtype = _resolve_dtype(dtype)
-    n = builtins.max(0, int(np.ceil((vals[1] - vals[0]) / vals[2])))
-    data = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if dtype.is_floating_point \
-        else vals[0] + np.arange(n, dtype=np.int64) * vals[2]
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = math.ceil((end - start) / step)
+    if dtype.is_floating_point:
+        data = start + np.arange(n, dtype=np.float64) * step
+    else:
+        data = start + np.arange(n, dtype=np.int64) * step
     return _finish(data.astype(dtype.np), as_device(device), requires_grad)
 
 
+def _linspace_values(start, end, steps, np_dtype):
+    """torch's linspace: start + i*step for the first half, end - (steps-1-i)*step for the second, in the
+    output's float dtype (double for integer outputs, then truncated)."""
+    compute = np_dtype if np_dtype.kind == "f" else np.dtype(np.float64)
+    if steps == 1:
+        return np.array([start], dtype=compute)
+    lo, hi = compute.type(start), compute.type(end)
+    step = (hi - lo) / compute.type(steps - 1)
+    i = np.arange(steps)
+    half = steps // 2
+    first = lo + step * i[:half].astype(compute)
+    second = hi - step * (steps - 1 - i[half:]).astype(compute)
+    return np.concatenate([first, second])
+
+
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """`steps` values evenly spaced from start to end, both included."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = _resolve_dtype(dtype)
-    data = np.linspace(float(start), float(end), steps, dtype=np.float64).astype(dtype.np)
-    return _finish(data, as_device(device), requires_grad)
+    data = _linspace_values(float(_number(start)), float(_number(end)), steps, dtype.np)
+    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dtype = _resolve_dtype(dtype)
-    data = np.logspace(float(start), float(end), steps, base=base).astype(dtype.np)
-    return _finish(data, as_device(device), requires_grad)
+    exponents = _linspace_values(float(_number(start)), float(_number(end)), steps, dtype.np)
+    data = np.power(exponents.dtype.type(base), exponents)
+    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
 
 
 # ----- random ----------------------------------------------------------------------------------------------
-def _random(size, dtype, device, requires_grad, generator, draw):
+def _random(shape, dtype, device, requires_grad, generator, draw):
+    """A tensor of `shape` filled by draw(engine, n) with the generator for `device` (see _random.py)."""
     device = as_device(device)
-    dtype = _resolve_dtype(dtype)
-    shape = _shape(size)
-    rng = generator_for(device, generator).rng
+    engine = generator_for(device, generator).engine
+    n = math.prod(shape)
     if device.type == "cuda":
         with _xp(device).cuda.Device(device.index):
-            data = draw(rng, shape, dtype)
+            data = draw(engine, n).reshape(shape)
     else:
-        data = draw(rng, shape, dtype)
+        data = draw(engine, n).reshape(shape)
     return _wrap_req(data.astype(dtype.np, copy=False), requires_grad)
 
 
-def _real(dtype):
+def _check_floating(dtype, kernel):
     if not dtype.is_floating_point:
-        raise RuntimeError(f"expected a floating point dtype, got {dtype}")
-    return np.float64 if dtype is _dtype.float64 else np.float32
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype.scalar_name}'")
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """Uniform samples from [0, 1)."""
-    return _random(size, dtype, device, requires_grad, generator,
-                   lambda rng, shape, dt: rng.random(shape, dtype=_real(dt)))
+    """Uniform samples from [0, 1) (on cpu, torch's own stream)."""
+    dtype = _resolve_dtype(dtype)
+    _check_floating(dtype, "check_uniform_bounds")
+    return _random(_shape(size, "rand"), dtype, device, requires_grad, generator,
+                   lambda engine, n: engine.uniform(n, dtype.np))
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """Standard normal samples."""
-    return _random(size, dtype, device, requires_grad, generator,
-                   lambda rng, shape, dt: rng.standard_normal(shape, dtype=_real(dt)))
+    """Standard normal samples (on cpu, torch's own stream)."""
+    dtype = _resolve_dtype(dtype)
+    _check_floating(dtype, "normal_kernel_cpu")
+    return _random(_shape(size, "randn"), dtype, device, requires_grad, generator,
+                   lambda engine, n: engine.normal(n, dtype.np, 0.0, 1.0))
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -290,53 +391,69 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     """Integers uniform in [low, high); `randint(high, size)` also works, as in torch."""
     if size is None:
         low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing required argument 'high'")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    return _random((size,), dtype or _dtype.int64, device, requires_grad, generator,
-                   lambda rng, shape, dt: _integers(rng, low, high, shape))
-
-
-def _integers(rng, low, high, shape):
-    if hasattr(rng, "integers"):
-        return rng.integers(low, high, shape, dtype=np.int64)
-    return rng.randint(low, high, shape, dtype=np.int64)
+    dtype = _resolve_dtype(dtype, _dtype.int64)
+    shape = _shape((size,), "randint")
+    return _random(shape, dtype, device, requires_grad, generator,
+                   lambda engine, n: engine.integers(int(low), int(high), (n,)))
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _random((n,), dtype or _dtype.int64, device, requires_grad, generator,
-                   lambda rng, shape, dt: rng.permutation(n))
+    """A random permutation of 0 .. n-1 (on cpu, torch's own shuffle)."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dtype = _resolve_dtype(dtype, _dtype.int64)
+    return _random((n,), dtype, device, requires_grad, generator, lambda engine, count: engine.permutation(count))
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Normal samples; `mean` and `std` may be tensors (broadcast together) or numbers with `size`."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        if isinstance(std, Tensor) and builtins.bool((std._data < 0).any()):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        if not isinstance(std, Tensor) and std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         ref = mean if isinstance(mean, Tensor) else std
         shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
         z = randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
         return z * std + mean
     if size is None:
-        raise TypeError("normal() missing required argument 'size' when mean and std are numbers")
+        raise TypeError(f"normal() received an invalid combination of arguments - got "
+                        f"({type(mean).__name__}, {type(std).__name__}), but expected a size for number "
+                        f"mean and std")
     if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return randn(size, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad) * std + mean
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    dtype = _resolve_dtype(dtype)
+    _check_floating(dtype, "normal_kernel_cpu")
+    return _random(_shape((size,) if isinstance(size, int) else tuple(size), "normal"), dtype, device,
+                   requires_grad, generator, lambda engine, n: engine.normal(n, dtype.np, float(mean), float(std)))
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+              generator=None):
     dtype, device = _like(input, dtype, device)
     return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+               generator=None):
     dtype, device = _like(input, dtype, device)
     return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None, generator=None):
+    """Like randint with input's shape, dtype and device; `randint_like(x, high)` draws from [0, high)."""
+    if high is None:
+        low, high = 0, low
     dtype, device = _like(input, dtype, device)
-    return randint(low, high, input.shape, dtype=dtype, device=device)
+    return randint(low, high, tuple(input.shape), dtype=dtype, device=device, requires_grad=requires_grad,
+                   generator=generator)
 
 
 # ----- argument parsing shared with Tensor.to and Module.to ------------------------------------------------

@@ -1,33 +1,39 @@
 """Devices: `minitorch.device('cpu')`, `device('cuda:0')`. The device decides the array module
 (NumPy on cpu, CuPy on cuda)."""
+import builtins
+import re
+
 import numpy as np
 
 
+_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+          "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
+
+
 class device:
-    """Where a tensor's memory lives. `device('cuda')` means the current GPU; tensors report an index."""
+    """Where a tensor's memory lives: `device('cpu')`, `device('cuda:1')`, `device('cuda', 1)`.
+    `device('cuda')` means the current GPU; tensors report an index. Only cpu and cuda hold tensors."""
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type, index=None):
+    def __init__(self, type=None, index=None):
         if isinstance(type, device):
             type, index = type.type, type.index
         elif isinstance(type, int) and not isinstance(type, bool):
+            from . import cuda
+            if not cuda.is_available():
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             type, index = "cuda", type
         elif not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
-        elif ":" in type:
-            if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was passed "
-                                   f"explicitly: {type}")
-            type, _, idx = type.partition(":")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
-            index = int(idx)
-        if type not in ("cpu", "cuda", "meta"):
-            raise RuntimeError(
-                "Expected one of cpu, cuda, meta device type at start of device string: " + type)
+            name = "NoneType" if type is None else builtins.type(type).__name__
+            raise TypeError(f"device() received an invalid combination of arguments - got ({name}), but expected "
+                            f"one of:\n * (torch.device device)\n      didn't match because some of the arguments "
+                            f"have invalid types: (!{name}!)\n * (str type, int index = -1)\n")
+        else:
+            type, index = _parse(type, index)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
+            raise RuntimeError("Device index must not be negative")
         self.type = type
         self.index = index
 
@@ -40,8 +46,6 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
         return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self):
@@ -49,6 +53,24 @@ class device:
 
     def __reduce__(self):
         return (device, (self.type, self.index))
+
+
+def _parse(text, index):
+    """(type, index) from a device string such as 'cuda:1', with torch's errors."""
+    if not text:
+        raise RuntimeError("Device string must not be empty")
+    match = _DEVICE_STRING.fullmatch(text)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    kind, idx = match.groups()
+    if kind not in _TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device string: {kind}")
+    if idx is not None:
+        if index is not None:
+            raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
+                               f"{text}")
+        index = int(idx)
+    return kind, index
 
 
 CPU = device("cpu")
@@ -72,8 +94,8 @@ def as_device(d):
     if d.type == "cuda":
         from . import cuda
         return cuda_device(cuda._index(d.index))
-    if d.type == "meta":
-        raise NotImplementedError("the meta device is not supported by minitorch")
+    if d.type != "cpu":
+        raise NotImplementedError(f"minitorch has no {d.type} device: tensors live on cpu or cuda")
     return CPU
 
 

@@ -12,10 +12,13 @@ except ImportError:  # bfloat16 needs the optional ml_dtypes package
 class dtype:
     """A tensor element type, e.g. `minitorch.float32`. Compare with `is` or `==`."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category", "_rank")
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category", "_rank",
+                 "scalar_name", "cpp_name")
 
-    def __init__(self, name, np_dtype, category, rank):
+    def __init__(self, name, np_dtype, category, rank, scalar_name, cpp_name):
         self.name = name
+        self.scalar_name = scalar_name  # torch's ScalarType name, as in "not implemented for 'Float'"
+        self.cpp_name = cpp_name  # the C++ element type, as in "a gradient with dtype 'float'"
         self.np = np.dtype(np_dtype) if np_dtype is not None else None
         self.is_floating_point = category == 2
         self.is_signed = name not in ("bool", "uint8")
@@ -37,16 +40,16 @@ class dtype:
         return self.name
 
 
-bool = dtype("bool", np.bool_, 0, 0)
-uint8 = dtype("uint8", np.uint8, 1, 1)
-int8 = dtype("int8", np.int8, 1, 1)
-int16 = dtype("int16", np.int16, 1, 2)
-int32 = dtype("int32", np.int32, 1, 3)
-int64 = dtype("int64", np.int64, 1, 4)
-float16 = dtype("float16", np.float16, 2, 5)
-bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16 if _ml_dtypes else None, 2, 5)
-float32 = dtype("float32", np.float32, 2, 6)
-float64 = dtype("float64", np.float64, 2, 7)
+bool = dtype("bool", np.bool_, 0, 0, "Bool", "bool")
+uint8 = dtype("uint8", np.uint8, 1, 1, "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, 1, 1, "Char", "signed char")
+int16 = dtype("int16", np.int16, 1, 2, "Short", "short int")
+int32 = dtype("int32", np.int32, 1, 3, "Int", "int")
+int64 = dtype("int64", np.int64, 1, 4, "Long", "long int")
+float16 = dtype("float16", np.float16, 2, 5, "Half", "c10::Half")
+bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16 if _ml_dtypes else None, 2, 5, "BFloat16", "c10::BFloat16")
+float32 = dtype("float32", np.float32, 2, 6, "Float", "float")
+float64 = dtype("float64", np.float64, 2, 7, "Double", "double")
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
@@ -54,12 +57,13 @@ short, int, long = int16, int32, int64
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NUMPY = {d.np: d for d in ALL if d.np is not None}
 _BY_NAME = {d.name: d for d in ALL}
+_BY_SCALAR_NAME = {d.scalar_name: d for d in ALL}
 
 _default_float = float32
 
 
 def from_numpy_dtype(np_dtype):
-    """The minitorch dtype for a NumPy dtype; raise TypeError for ones torch does not have."""
+    """The minitorch dtype for a NumPy dtype; raise TypeError for ones minitorch does not have."""
     try:
         return _BY_NUMPY[np_dtype]
     except KeyError:
@@ -67,10 +71,21 @@ def from_numpy_dtype(np_dtype):
     try:
         return _BY_NUMPY[np.dtype(np_dtype)]
     except (KeyError, TypeError):
-        raise TypeError(
-            f"can't convert np.ndarray of type {np_dtype}. The only supported types are: float64, float32, "
-            "float16, int64, int32, int16, int8, uint8, and bool."
-        ) from None
+        pass
+    np_dtype = np.dtype(np_dtype)
+    name = f"numpy.{np_dtype.type.__name__}"
+    if np_dtype.kind in "cu":  # types that torch has and minitorch leaves out
+        raise TypeError(f"can't convert np.ndarray of type {name}: minitorch has no {np_dtype.name} dtype. The "
+                        "only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, "
+                        "and bool.")
+    raise TypeError(f"can't convert np.ndarray of type {name}. The only supported types are: float64, float32, "
+                    "float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+                    "and bool.")
+
+
+def by_scalar_name(name):
+    """The dtype whose ScalarType name is `name` ('Float' -> float32), or None."""
+    return _BY_SCALAR_NAME.get(name)
 
 
 def get_default_dtype():
@@ -81,7 +96,7 @@ def get_default_dtype():
 def set_default_dtype(d):
     global _default_float
     if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
 
 

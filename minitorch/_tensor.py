@@ -1,11 +1,14 @@
 """`Tensor`: one NumPy (cpu) or CuPy (cuda) array plus what autograd needs. The maths lives in `ops/`;
 this file holds the object itself: attributes, conversion, autograd entry points and in-place plumbing."""
+import copy
+import warnings
+
 import numpy as np
 
-from . import _dtype
-from ._device import CPU, array_module, as_device, device_of
-from .autograd import grad_mode
-from .autograd.graph import RemovableHandle, grad_accumulator, run_backward, _HookDict
+from . import _dtype, autograd
+from ._device import as_device, device_of
+from ._size import Size
+from .autograd.graph import add_hook
 
 
 class Tensor:
@@ -14,8 +17,15 @@ class Tensor:
     Build one with `minitorch.tensor(...)` or a factory such as `minitorch.zeros`; see
     https://pytorch.org/docs/stable/tensors.html for the API it follows."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_retains_grad",
-                 "_accumulator", "_leaf_hooks", "__dict__", "__weakref__")
+    # Hot attributes live in slots, set for every new tensor. Rarely used ones are class-level defaults that
+    # an instance overrides in its __dict__ only when it needs them (so making a tensor stays cheap).
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "__dict__", "__weakref__")
+    _INTERNAL = ("_retains_grad", "_accumulator", "_leaf_hooks", "_post_accumulate_hooks", "_vc")
+    _retains_grad = False
+    _accumulator = None  # weakref to the leaf's AccumulateGrad node
+    _leaf_hooks = None  # a leaf's register_hook hooks: {id: (0, fn)}
+    _post_accumulate_hooks = None
+    _vc = None  # version counter: [n], shared with views and detached aliases; None means version 0
 
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
 
@@ -26,9 +36,6 @@ class Tensor:
         self._grad = None
         self._grad_fn = None
         self._output_nr = 0
-        self._retains_grad = False
-        self._accumulator = None
-        self._leaf_hooks = None
         return self
 
     def __init__(self, *args, device=None, dtype=None):
@@ -42,10 +49,15 @@ class Tensor:
             self._data = empty(0, dtype=dtype, device=device)._data
         elif all(isinstance(a, int) and not isinstance(a, bool) for a in args):
             self._data = empty(*args, dtype=dtype, device=device)._data
-        elif len(args) == 1:
+        elif len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)):
             self._data = tensor(args[0], dtype=dtype, device=device)._data
+        elif len(args) == 1 and isinstance(args[0], str):
+            raise TypeError(f"new(): invalid data type '{type(args[0]).__name__}'")
+        elif len(args) == 1:
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
         else:
-            raise TypeError(f"new(): invalid data type for arguments {args!r}")
+            raise TypeError(f"new() received an invalid combination of arguments - got "
+                            f"({', '.join(type(a).__name__ for a in args)})")
 
     @classmethod
     def _wrap(cls, data, requires_grad=False):
@@ -56,10 +68,29 @@ class Tensor:
         t._grad = None
         t._grad_fn = None
         t._output_nr = 0
-        t._retains_grad = False
-        t._accumulator = None
-        t._leaf_hooks = None
         return t
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has seen (autograd checks it for saved tensors)."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    def _bump_version(self):
+        """Record an in-place change; every in-place op calls this."""
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+
+    def _share_version(self, other):
+        """Make `other` (a view or alias of this tensor's memory) count versions together with this one."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        other._vc = vc
+        return other
 
     # ----- basic attributes -------------------------------------------------------------------------
     @property
@@ -80,7 +111,6 @@ class Tensor:
 
     @property
     def shape(self):
-        from ._size import Size
         return Size(self._data.shape)
 
     def size(self, dim=None):
@@ -121,6 +151,18 @@ class Tensor:
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self.is_cpu else self._data.data.ptr
 
+    def get_device(self):
+        """-1 for a cpu tensor, the GPU index for a cuda tensor."""
+        return -1 if self.is_cpu else self._data.device.id
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
     def __len__(self):
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -136,18 +178,22 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def requires_grad_(self, requires_grad=True):
+        return self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+
+    def _set_requires_grad(self, value, integer_error):
+        """Turn grad recording on or off for a leaf (torch words the integer-dtype error per entry point)."""
         if self._grad_fn is not None:
             if value:
-                return
+                return self
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
         if value and not self.is_floating_point():
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError(integer_error)
         self._requires_grad = bool(value)
-
-    def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
         return self
 
     @property
@@ -160,20 +206,35 @@ class Tensor:
 
     @property
     def grad(self):
+        """The gradient accumulated by backward (leaves, and non-leaves that called retain_grad)."""
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
+                "Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
-            if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' to a tensor with "
+                    f"grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
+                    "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the "
+                    "dtypes of a tensor and its gradient may break downstream systems that assume they match.")
             if value.device != self.device:
                 raise RuntimeError("assigned grad has data located on a different device")
-            if tuple(value.shape) != tuple(self.shape):
-                raise RuntimeError("assigned grad has data of a different size")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                    f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
         self._grad = value
 
     @grad.deleter
@@ -196,17 +257,16 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._data = value._data
 
     def detach(self):
-        """A tensor sharing this one's storage with no history: gradients stop here."""
-        return Tensor._wrap(self._data)
+        """A tensor sharing this one's storage (and version counter) with no history: gradients stop here."""
+        return self._share_version(Tensor._wrap(self._data))
 
     def detach_(self):
-        if self._grad_fn is not None and getattr(self, "_is_view", False):
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._grad_fn = None
+        self._output_nr = 0
         self._requires_grad = False
         return self
 
@@ -225,33 +285,41 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             return self._grad_fn._register_tensor_hook(self._output_nr, hook)
-        return grad_accumulator(self)._register_tensor_hook(0, hook)
+        return add_hook(self, "_leaf_hooks", (0, hook))
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after backward has added into this leaf's `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        return add_hook(self, "_post_accumulate_hooks", hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) * gradient into the `.grad` of every leaf that requires grad.
         See https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html"""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force=False):
+        """The NumPy array behind a cpu tensor: it shares memory, so writes show on both sides."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
         if not self.is_cpu:
             if not force:
-                raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy "
-                                "the tensor to host memory first.")
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
+                                "copy the tensor to host memory first.")
             return self._data.get()
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        data = self._data if self.is_cpu else self._data.get()
+        data = self.numpy()
         return data if dtype is None else data.astype(dtype, copy=False)
 
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -265,11 +333,16 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
+    def _python_scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -278,11 +351,12 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with " + ("no values" if self._data.size == 0 else
+                                                                 "more than one value") + " is ambiguous")
         return bool(self.item())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._python_scalar())
 
     def __format__(self, spec):
         if self._data.ndim == 0 and spec:
@@ -296,10 +370,16 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))
 
     def __reduce_ex__(self, protocol):
         raise TypeError("minitorch tensors are not pickled; use minitorch.save, which never runs code on load")
+
+    def __copy__(self):
+        """A new leaf sharing this tensor's memory, with the same requires_grad (and no .grad)."""
+        new = type(self)._wrap(self._data, self._requires_grad)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in Tensor._INTERNAL})
+        return new
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
@@ -314,7 +394,8 @@ class Tensor:
         new._requires_grad = self._requires_grad
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()})
+        new.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items()
+                             if k not in Tensor._INTERNAL})
         memo[id(self)] = new
         return new
 
@@ -335,10 +416,18 @@ class Tensor:
                                                                  else f"cuda:{device}"))
 
     def type(self, dtype=None, non_blocking=False):
+        """With no argument, the legacy type name ('torch.FloatTensor'); otherwise `to(dtype)`, where dtype
+        may also be such a name."""
         if dtype is None:
-            return _TYPE_NAMES[self.dtype] if self.is_cpu else "torch.cuda." + _TYPE_NAMES[self.dtype][6:]
+            return type_name(self.dtype, self.is_cuda)
         if isinstance(dtype, str):
-            dtype = _dtype._BY_NAME[{v[6:]: k.name for k, v in _TYPE_NAMES.items()}[dtype.split(".")[-1]]]
+            name = dtype
+            device = "cuda" if name.startswith("torch.cuda.") else "cpu"
+            dtype = _dtype.by_scalar_name(name.replace("torch.cuda.", "torch.")[6:-6]) \
+                if name.startswith(("torch.", "torch.cuda.")) and name.endswith("Tensor") else None
+            if dtype is None:
+                raise ValueError(f"invalid type: '{name}'")
+            return self.to(device, dtype)
         return self.to(dtype)
 
     def float(self):
@@ -374,18 +463,33 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
+    # ----- new_* factories: same dtype and device as self unless given ------------------------------
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from ._creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                       requires_grad=requires_grad)
 
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
-_TYPE_NAMES = {
-    _dtype.float32: "torch.FloatTensor", _dtype.float64: "torch.DoubleTensor",
-    _dtype.float16: "torch.HalfTensor", _dtype.bfloat16: "torch.BFloat16Tensor",
-    _dtype.int64: "torch.LongTensor", _dtype.int32: "torch.IntTensor", _dtype.int16: "torch.ShortTensor",
-    _dtype.int8: "torch.CharTensor", _dtype.uint8: "torch.ByteTensor", _dtype.bool: "torch.BoolTensor",
-}
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import ones
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import empty
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        from ._creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+
+def type_name(dtype, cuda=False):
+    """The legacy tensor type name, e.g. 'torch.FloatTensor' or 'torch.cuda.LongTensor'."""
+    return f"torch.{'cuda.' if cuda else ''}{dtype.scalar_name}Tensor"
 
 
 def _wrap_dim(dim, ndim):

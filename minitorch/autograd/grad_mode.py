@@ -1,5 +1,7 @@
-"""Grad modes: whether operations record a graph. Each works as a context manager and as a decorator."""
+"""Grad modes: whether operations record a graph. Each works as a context manager and as a decorator
+(`@no_grad()` and bare `@no_grad`), also on generator functions."""
 import functools
+import inspect
 
 _state = {"enabled": True, "inference": False}
 
@@ -13,22 +15,39 @@ def is_inference_mode_enabled():
 
 
 class _GradMode:
-    """Base for the context managers below: set the mode on enter, restore it on exit.
-    `@no_grad()` and bare `@no_grad` both decorate a function."""
+    """Base for the modes below: set the mode on enter, restore the previous one on exit."""
 
-    def __new__(cls, *args):
-        if len(args) == 1 and callable(args[0]) and cls in (no_grad, enable_grad):
+    _args = ()
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and callable(args[0]) and cls._bare_decorator:
             return cls()(args[0])
         return super().__new__(cls)
 
+    _bare_decorator = True  # `@no_grad` without parentheses decorates the function it is given
+
     def __call__(self, fn):
+        """Decorate `fn` so that it runs in this mode (every step of it, for a generator function)."""
+        mode = self.clone
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                value = None
+                while True:
+                    try:
+                        with mode():
+                            value = gen.send(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    value = yield value
+            return generator
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__(*self._args):
+            with mode():
                 return fn(*args, **kwargs)
         return wrapper
-
-    _args = ()
 
     def __enter__(self):
         self._prev = dict(_state)
@@ -59,6 +78,8 @@ class enable_grad(_GradMode):
 class set_grad_enabled(_GradMode):
     """Set recording on or off; takes effect at once even when not used with `with`, as in torch."""
 
+    _bare_decorator = False
+
     def __init__(self, mode):
         self._args = (mode,)
         self._prev_at_init = dict(_state)
@@ -73,7 +94,7 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(_GradMode):
-    """Like no_grad (minitorch keeps no version counters to skip, so it is only the faster name)."""
+    """Like no_grad (minitorch keeps no separate inference tensors, so it is only the stricter name)."""
 
     def __init__(self, mode=True):
         self._args = (mode,)
@@ -82,8 +103,3 @@ class inference_mode(_GradMode):
         if self._args[0]:
             _state["enabled"] = False
             _state["inference"] = True
-
-    def __call__(self, fn):
-        if isinstance(fn, bool):
-            return inference_mode(fn)
-        return super().__call__(fn)

@@ -2,6 +2,7 @@
 and the iterative engine that runs backward in dependency order without recursion."""
 import heapq
 import itertools
+import re
 import weakref
 
 from . import grad_mode
@@ -44,28 +45,53 @@ class _HookDict(dict):
     """A dict that RemovableHandle can hold a weak reference to."""
 
 
+def add_hook(owner, attr, fn):
+    """Store `fn` in the hook dict `owner.<attr>` (made on first use); return its RemovableHandle."""
+    hooks = getattr(owner, attr)
+    if hooks is None:
+        hooks = _HookDict()
+        setattr(owner, attr, hooks)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
 class Node:
     """One recorded operation. `backward_fn(*grad_outputs)` returns one gradient per input;
-    `next_functions` holds `(node, output_nr)` for each input, `(None, 0)` where no gradient flows."""
+    `next_functions` holds `(node, output_nr)` for each input, `(None, 0)` where no gradient flows.
 
-    __slots__ = ("_backward_fn", "next_functions", "_name", "_saves", "_seq", "_num_outputs",
-                 "_pre_hooks", "_post_hooks", "_tensor_hooks", "_retain_hooks", "metadata", "__weakref__")
+    Every op has its own subclass (see `node_type`), so `type(y.grad_fn).__name__` is e.g. 'MulBackward0'.
+    `_saved` lists (tensor, version) pairs for the tensors backward will read, or (tensor, version, node)
+    for a node's own output: an in-place change of one of them after the forward makes backward fail, as
+    in torch, instead of silently using the new values."""
 
-    def __init__(self, name, backward_fn, next_functions, saves=True, num_outputs=1):
-        self._name = name
+    # Hook dicts are rare: class-level None until a node gets its own (in its __dict__), so that making a
+    # node stays cheap.
+    __slots__ = ("_backward_fn", "next_functions", "_saves", "_saved", "_seq", "_num_outputs", "__dict__",
+                 "__weakref__")
+    _name = "Node"
+    _pre_hooks = _post_hooks = _tensor_hooks = _retain_hooks = _metadata = None
+
+    def __init__(self, backward_fn, next_functions, saves=True, num_outputs=1, saved=None):
         self._backward_fn = backward_fn
         self.next_functions = next_functions
         self._saves = saves
+        self._saved = saved
         self._seq = next(_sequence)
         self._num_outputs = num_outputs
-        self._pre_hooks = self._post_hooks = self._tensor_hooks = self._retain_hooks = None
-        self.metadata = {}
 
     def name(self):
         return self._name
 
+    @property
+    def metadata(self):
+        """A dict for the user's own notes about this node."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
     def __repr__(self):
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def __call__(self, *grad_outputs):
         return self._apply(grad_outputs)
@@ -74,36 +100,26 @@ class Node:
         fn = self._backward_fn
         if fn is None:
             raise RuntimeError(_FREED_MESSAGE)
+        if self._saved:
+            _check_versions(self._saved)
         grads = fn(*grad_outputs)
         return grads if type(grads) is tuple else (grads,)
 
     def _release(self):
         if self._saves:
-            self._backward_fn = None
+            self._backward_fn = self._saved = None
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node; a non-None return replaces grad_inputs."""
-        if self._post_hooks is None:
-            self._post_hooks = _HookDict()
-        handle = RemovableHandle(self._post_hooks)
-        self._post_hooks[handle.id] = fn
-        return handle
+        return add_hook(self, "_post_hooks", fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node; a non-None return replaces grad_outputs."""
-        if self._pre_hooks is None:
-            self._pre_hooks = _HookDict()
-        handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = fn
-        return handle
+        return add_hook(self, "_pre_hooks", fn)
 
     def _register_tensor_hook(self, output_nr, fn):
         """A hook of the tensor that is output `output_nr` of this node: fn(grad) -> grad or None."""
-        if self._tensor_hooks is None:
-            self._tensor_hooks = _HookDict()
-        handle = RemovableHandle(self._tensor_hooks)
-        self._tensor_hooks[handle.id] = (output_nr, fn)
-        return handle
+        return add_hook(self, "_tensor_hooks", (output_nr, fn))
 
     def _set_retain_grad(self, output_nr, tensor):
         if self._retain_hooks is None:
@@ -111,13 +127,47 @@ class Node:
         self._retain_hooks[output_nr] = weakref.ref(tensor)
 
 
+_NODE_TYPES = {}
+# nodes whose name() torch prefixes with its namespace
+_ENGINE_NODES = ("CopyBackwards", "CopySlices", "NotImplemented")
+
+
+def node_type(name):
+    """The Node subclass for the op `name` (made once, then reused)."""
+    cls = _NODE_TYPES.get(name)
+    if cls is None:
+        full = "torch::autograd::" + name if name in _ENGINE_NODES else name
+        cls = _NODE_TYPES[name] = type(name, (Node,), {"__slots__": (), "_name": full, "__module__": None})
+    return cls
+
+
+def _check_versions(saved):
+    for entry in saved:
+        tensor, version = entry[0], entry[1]
+        now = tensor._version
+        if now != version:
+            fn = entry[2] if len(entry) == 3 else tensor._grad_fn
+            origin = "" if fn is None else (f", which is output {tensor._output_nr} of "
+                                            f"{re.sub(r'Backward[0-9]*$', '', fn.name())},")
+            from .._tensor import type_name
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [{type_name(tensor.dtype, tensor.is_cuda)} {list(tensor.shape)}]{origin} is at "
+                f"version {now}; "
+                f"expected version {version} instead. Hint: enable anomaly detection to find the operation "
+                "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+                "check_nan=False).")
+
+
 class AccumulateGrad(Node):
-    """The node behind a leaf tensor that requires grad: stores incoming gradients in `variable.grad`."""
+    """The node behind a leaf tensor that requires grad: stores incoming gradients in `variable.grad`.
+    The leaf's own hooks live on the tensor, so they outlast this node (which the leaf holds weakly)."""
 
     __slots__ = ("_variable_ref",)
+    _name = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
-        super().__init__("AccumulateGrad", None, (), saves=False)
+        super().__init__(None, (), saves=False)
         self._variable_ref = weakref.ref(variable)
         self._seq = float("inf")  # runs as soon as it is ready, as torch's engine does
 
@@ -149,33 +199,26 @@ def gradient_edge(tensor):
     return (None, 0)
 
 
-def _accumulate(buffer, index, grad):
-    old = buffer[index]
-    buffer[index] = grad if old is None else old + grad
-
-
-def _check_grad(node, index, grad, expected):
-    if grad is not None and tuple(grad.shape) != tuple(expected.shape):
-        raise RuntimeError(
-            f"Function {node.name()} returned an invalid gradient at index {index} - got "
-            f"{list(grad.shape)} but expected shape compatible with {list(expected.shape)}")
-
-
 def _store_grad(variable, grad, create_graph):
-    """Add `grad` into `variable.grad` (torch's AccumulateGrad rules)."""
-    if grad.shape != variable.shape:
+    """Add `grad` into `variable.grad` (torch's AccumulateGrad rules), then run post-accumulate hooks."""
+    if grad._data.shape != variable._data.shape:
         raise RuntimeError(
             f"Function AccumulateGrad returned an invalid gradient - got {list(grad.shape)} but expected "
             f"shape compatible with {list(variable.shape)}")
-    if grad.dtype is not variable.dtype:
+    if grad._data.dtype != variable._data.dtype:
         grad = grad.to(variable.dtype)
     old = variable._grad
-    if old is None:
-        variable._grad = grad if create_graph else grad.detach().clone()
-    elif create_graph or grad_mode.is_grad_enabled() and old._grad_fn is not None:
+    if old is None:  # a copy, which the double-backward graph sees as torch's CopyBackwards
+        variable._grad = grad.new_empty(grad.shape).copy_(grad) if create_graph else grad.detach().clone()
+    elif create_graph:
         variable._grad = old + grad
     else:
         old._data += grad._data
+        old._bump_version()
+    hooks = variable._post_accumulate_hooks
+    if hooks:
+        for fn in list(hooks.values()):
+            fn(variable)
 
 
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=True):
@@ -186,7 +229,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
     # 1. Count, for each node, how many edges lead into it (iterative DFS, so depth is unbounded).
     deps = {}
     parents = {} if inputs is not None else None
-    stack = [node for node, _ in roots if node is not None]
+    stack = list(dict.fromkeys(node for node, _ in roots if node is not None))
     seen = set(stack)
     while stack:
         node = stack.pop()
@@ -220,53 +263,70 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
             work.extend(parents.get(node, ()))
     results = [None] * len(inputs) if inputs is not None else None
 
-    # 3. Run nodes whose inputs are complete, newest first (torch's order).
+    # 3. Run nodes whose inputs are complete, newest first (torch's order); ties (leaves) in the order
+    # they became ready.
     buffers = {}
     ready = []
+    order = itertools.count()
     for (node, nr), grad in zip(roots, grad_roots):
-        if node is None:
-            continue
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node._num_outputs
-        _accumulate(buf, nr, grad)
+        if node is not None:
+            _add_to_buffer(buffers, node, nr, grad)
     for node in buffers:
         if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._seq, id(node), node))
+            heapq.heappush(ready, (-node._seq, next(order), node))
 
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state
+    enabled = state["enabled"]
+    state["enabled"] = create_graph
+    try:
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = heapq.heappop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node._num_outputs
-            run = needed is None or node in needed
             grad_inputs = ()
-            if run and any(g is not None for g in grads):
+            if (needed is None or node in needed) and any(g is not None for g in grads):
                 grad_inputs = _execute(node, grads, captures, results, accumulate, inputs, create_graph)
                 if not retain_graph:
                     node._release()
+            n_grads = len(grad_inputs)
             for i, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
-                g = grad_inputs[i] if i < len(grad_inputs) else None
-                if g is not None:
-                    buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * child._num_outputs
-                    _accumulate(buf, nr, g)
-                deps[child] -= 1
-                if deps[child] == 0:
-                    heapq.heappush(ready, (-child._seq, id(child), child))
+                if i < n_grads and grad_inputs[i] is not None:
+                    _add_to_buffer(buffers, child, nr, grad_inputs[i])
+                left = deps[child] - 1
+                deps[child] = left
+                if not left:
+                    heapq.heappush(ready, (-child._seq, next(order), child))
+    finally:
+        state["enabled"] = enabled
     return results
+
+
+def _add_to_buffer(buffers, node, nr, grad):
+    """Sum `grad` into the gradient waiting for output `nr` of `node`."""
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._num_outputs
+    old = buf[nr]
+    buf[nr] = grad if old is None else old + grad
+
+
+def _run_tensor_hooks(hooks, grads):
+    for nr, fn in list(hooks.values()):
+        if grads[nr] is not None:
+            new = fn(grads[nr])
+            if new is not None:
+                if new.shape != grads[nr].shape:
+                    raise RuntimeError(f"hook '{getattr(fn, '__name__', fn)}' has changed the size of value")
+                grads[nr] = new
 
 
 def _execute(node, grads, captures, results, accumulate, inputs, create_graph):
     """Run one node: tensor hooks, retain_grad, pre-hooks, the backward function, post-hooks."""
-    if node._tensor_hooks:
-        for nr, fn in list(node._tensor_hooks.values()):
-            if grads[nr] is not None:
-                new = fn(grads[nr])
-                if new is not None:
-                    grads[nr] = new
+    leaf = node.variable if type(node) is AccumulateGrad else None
+    hooks = node._tensor_hooks if leaf is None else leaf._leaf_hooks
+    if hooks:
+        _run_tensor_hooks(hooks, grads)
     if node._retain_hooks:
         for nr, ref in node._retain_hooks.items():
             t = ref()
@@ -282,11 +342,10 @@ def _execute(node, grads, captures, results, accumulate, inputs, create_graph):
         for nr, g in enumerate(grads):
             for i in captures.get((node, nr), ()):
                 results[i] = g
-    if isinstance(node, AccumulateGrad):
-        variable = node.variable
-        if variable is not None and grads[0] is not None and accumulate:
+    if type(node) is AccumulateGrad:
+        if leaf is not None and grads[0] is not None and accumulate:
             if inputs is None or (node, 0) in captures:
-                _store_grad(variable, grads[0], create_graph)
+                _store_grad(leaf, grads[0], create_graph)
         return ()
     grad_inputs = node._apply(grads if node._num_outputs > 1 else grads[:1])
     if node._post_hooks:

@@ -2,9 +2,11 @@
 `_METHODS` and the ops that get an in-place `name_` form in `_INPLACE`; this file binds them to Tensor."""
 from .._tensor import Tensor
 from . import convert, inplace, pointwise, reduce, shape
+from . import linalg
+from . import index
 from .inplace import inplace_variant
 
-MODULES = (pointwise, reduce, shape, convert, inplace)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index)
 
 for _module in MODULES:
     for _name, _fn in _module._METHODS.items():

@@ -1,30 +1,64 @@
 """What every op shares: wrapping a result (and recording its graph node), operand preparation with
 torch's type promotion and device checks, and `sum_to` for gradients of broadcast operands."""
+import warnings
+
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.graph import Node, gradient_edge
+from ..autograd.graph import _NODE_TYPES, gradient_edge, node_type
 
 _grad_state = grad_mode._state
 _wrap = Tensor._wrap
 
+# NumPy reports overflow, division by zero and invalid results (log(0), 0/0 ...) as RuntimeWarnings, where
+# torch quietly returns inf or nan. Silence them for computations in minitorch's own code only: the filter
+# costs nothing per op (unlike np.errstate) and leaves the user's NumPy code alone.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minitorch(\.|$)")
+
 
 def make(data, name, inputs, backward, saves=True):
     """Wrap `data` as an op's result; when grad is on and an input requires it, record a node whose
-    `backward(grad)` returns one gradient (or None) per entry of `inputs`."""
+    `backward(grad)` returns one gradient (or None) per entry of `inputs`.
+
+    `saves` says what backward reads besides the gradient: False for nothing (torch then allows a second
+    backward through the node); True for its tensor inputs; or a tuple of exactly the tensors it reads
+    (empty when it keeps only numbers, as `x * 2` does). Read tensors are version-checked: changing one in
+    place before backward is torch's "modified by an inplace operation" error. A result that is a view of
+    an input's memory shares that input's version counter."""
     if isinstance(data, np.generic):
         data = np.asarray(data)
     out = _wrap(data)
+    base = data.base
+    if base is not None:
+        for t in inputs:
+            if t is not None and (t._data is base or t._data.base is base):
+                t._share_version(out)
+                break
     if _grad_state["enabled"]:
         for t in inputs:
             if t is not None and t._requires_grad:
-                out._grad_fn = Node(name, backward, tuple(
-                    gradient_edge(t) if t is not None else (None, 0) for t in inputs), saves)
+                saved = None
+                if saves is not False:
+                    saved = [(s, v[0] if (v := s._vc) else 0) for s in (inputs if saves is True else saves)
+                             if s is not None]
+                out._grad_fn = (_NODE_TYPES.get(name) or node_type(name))(backward, tuple(
+                    gradient_edge(t) if t is not None else (None, 0) for t in inputs), saves is not False, 1, saved)
                 out._requires_grad = True
                 break
     return out
+
+
+def save_output(result, backward):
+    """Finish the node of an op whose backward reads its own output `result` (exp, sqrt, sigmoid ...).
+    The op calls `make(..., backward=None, saves=())` and then this, because the output exists only after
+    make. backward(g, out) receives `result` detached, or live when building a double-backward graph."""
+    node = result._grad_fn
+    if node is not None:
+        node._backward_fn = lambda g: (backward(g, result if _grad_state["enabled"] else _wrap(result._data)),)
+        node._saved = [(result, 0, node)]
+    return result
 
 
 def make_multi(datas, name, inputs, backward, saves=False):
@@ -32,8 +66,11 @@ def make_multi(datas, name, inputs, backward, saves=False):
     (None for outputs that received none)."""
     outs = tuple(_wrap(d) for d in datas)
     if _grad_state["enabled"] and any(t is not None and t._requires_grad for t in inputs):
-        node = Node(name, backward, tuple(gradient_edge(t) if t is not None else (None, 0) for t in inputs),
-                    saves, num_outputs=len(outs))
+        saved = None
+        if saves is not False:
+            saved = [(s, s._version) for s in (inputs if saves is True else saves) if s is not None]
+        node = node_type(name)(backward, tuple(gradient_edge(t) if t is not None else (None, 0) for t in inputs),
+                               saves is not False, len(outs), saved)
         for i, o in enumerate(outs):
             o._grad_fn, o._output_nr, o._requires_grad = node, i, True
     return outs
@@ -55,9 +92,27 @@ def _to_device_array(t, like):
     return array_module(like._data).asarray(t._data)
 
 
+# Python numbers an op accepts in place of a tensor operand.
+SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+
+_INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
+               for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
+def scalar_operand(value, np_dtype):
+    """A Python number as an operand of an array of `np_dtype` (the promoted dtype of the op): unchanged
+    where NumPy computes in np_dtype anyway, wrapped modulo 2**bits where an integer does not fit (torch
+    casts the number to the tensor's integer dtype: uint8 + (-2) is uint8 + 254)."""
+    rng = _INT_RANGES.get(np_dtype)
+    if rng is None or rng[0] <= value <= rng[1]:
+        return value
+    return np.array(value).astype(np_dtype)[()]
+
+
 def binary(a, b):
-    """Arrays for a binary op on `a` (a Tensor) and `b` (Tensor or number), cast to the promoted dtype.
-    Returns (a_array, b_array_or_number, b_tensor_or_None)."""
+    """Arrays for a binary op on `a` (a Tensor) and `b` (Tensor or number), cast to torch's promoted dtype.
+    Returns (a_array, b_array_or_number, b_tensor_or_None). A number stays a Python number that NumPy
+    does not let upcast the array."""
     ad = a._data
     if isinstance(b, Tensor):
         bd = b._data
@@ -72,14 +127,19 @@ def binary(a, b):
             ad = ad.astype(dt, copy=False)
             bd = bd.astype(dt, copy=False)
         return ad, bd, b
-    if isinstance(b, (bool, int, float, np.number, np.bool_)):
+    if isinstance(b, SCALAR_TYPES):
+        if isinstance(b, np.generic):
+            b = b.item()
         kind = ad.dtype.kind
-        if isinstance(b, (float, np.floating)) and kind != "f" and not _is_bf16(ad):
+        if kind == "f" or _is_bf16(ad):
+            return ad, b, None
+        if isinstance(b, float):
             ad = ad.astype(_dtype.get_default_dtype().np)
-        elif isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and kind == "b":
-            ad = ad.astype(np.int64)
-        if kind in "iu" and not isinstance(b, (bool, np.bool_, float, np.floating)):
-            b = np.asarray(b).astype(ad.dtype)
+        elif kind == "b":
+            if not isinstance(b, bool):
+                ad = ad.astype(np.int64)
+        elif not isinstance(b, bool):
+            b = scalar_operand(b, ad.dtype)
         return ad, b, None
     raise TypeError(f"unsupported operand type(s): 'Tensor' and '{type(b).__name__}'")
 

@@ -2,7 +2,6 @@
 import numpy as np
 
 from .. import _dtype
-from .._device import as_device
 from ._core import make
 
 

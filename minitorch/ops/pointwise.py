@@ -8,9 +8,19 @@ from .. import _dtype
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ._core import as_tensor_arg, binary, make, sum_to
+from ._core import SCALAR_TYPES, as_tensor_arg, binary, make, save_output, scalar_operand, sum_to
 
 _grad_state = grad_mode._state
+
+
+def _dtype_name(d):
+    """torch's name for a dtype in kernel errors: 'Float', 'Long', 'Bool' ..."""
+    return d.scalar_name
+
+
+def _not_implemented(kernel, np_dtype):
+    return NotImplementedError(f"\"{kernel}\" not implemented for "
+                               f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
 
 
 def _float_array(t):
@@ -21,10 +31,39 @@ def _float_array(t):
     return d
 
 
+def _detached_or_live(t):
+    """An op's own output used in its backward: live when building a double-backward graph."""
+    return t if _grad_state["enabled"] else Tensor._wrap(t._data)
+
+
+def _python_number(x):
+    """NumPy scalars count as Python numbers (torch does not let them upcast a tensor either)."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _zeros_like(g):
+    """A zero gradient shaped like `g` (a constant, +0.0 everywhere, as torch's zeros_like)."""
+    return Tensor._wrap(array_module(g._data).zeros_like(g._data))
+
+
+def _check_integer_divisor(b):
+    """torch raises for integer division by zero, where NumPy would return 0 with a warning."""
+    if builtins.bool((b == 0).any()) if hasattr(b, "shape") else b == 0:
+        raise RuntimeError("ZeroDivisionError")
+
+
 # ----- arithmetic ---------------------------------------------------------------------------------------
+def _check_alpha(a, alpha):
+    if isinstance(alpha, float) and a.dtype.kind in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, bool) and a.dtype.kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
 def add(input, other, *, alpha=1):
     a, b, bt = binary(input, other)
-    if alpha != 1:
+    if alpha != 1 or alpha is True:
+        _check_alpha(a, alpha)
         b = b * alpha
     shape_a = input._data.shape
 
@@ -36,12 +75,24 @@ def add(input, other, *, alpha=1):
     return make(a + b, "AddBackward0", (input, bt), backward, saves=False)
 
 
-def sub(input, other, *, alpha=1):
-    if input._data.dtype == np.bool_ and (not isinstance(other, Tensor) or other._data.dtype == np.bool_):
+def _check_bool_subtraction(input, other):
+    a_bool = input._data.dtype == np.bool_
+    b_bool = other._data.dtype == np.bool_ if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+    if a_bool and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
                            "`^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(input, other, *, alpha=1):
+    if input._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)) or \
+            isinstance(other, Tensor) and other._data.dtype.kind == "b":
+        _check_bool_subtraction(input, other)
     a, b, bt = binary(input, other)
-    if alpha != 1:
+    if alpha != 1 or alpha is True:
+        _check_alpha(a, alpha)
         b = b * alpha
     shape_a = input._data.shape
 
@@ -54,12 +105,20 @@ def sub(input, other, *, alpha=1):
 
 
 def rsub(input, other, *, alpha=1):
-    """other - alpha * input (the reflected `number - tensor`)."""
+    """other - alpha * input (also the reflected `number - tensor`)."""
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
+        if input._data.dtype.kind == "b" or other._data.dtype.kind == "b":
+            _check_bool_subtraction(other, input)
+        a, b, _ = binary(other, input)
+        shape_a, shape_b = other._data.shape, input._data.shape
+        out = make(a - (b * alpha if alpha != 1 else b), "RsubBackward0", (input, other),
+                   lambda g: (sum_to(-g if alpha == 1 else g * -alpha, shape_b), sum_to(g, shape_a)), saves=False)
+        return out
+    if input._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
+        _check_bool_subtraction(input, other)
     a, b, _ = binary(input, other)
-    out = b - (a * alpha if alpha != 1 else a)
-    return make(out, "RsubBackward1", (input,), lambda g: (-g if alpha == 1 else g * -alpha,), saves=False)
+    return make(b - (a * alpha if alpha != 1 else a), "RsubBackward1", (input,),
+                lambda g: (-g if alpha == 1 else g * -alpha,), saves=False)
 
 
 def mul(input, other):
@@ -72,26 +131,36 @@ def mul(input, other):
         if bt is not None and bt._requires_grad:
             gb = sum_to(g * input, bt._data.shape)
         return ga, gb
-    return make(a * b, "MulBackward0", (input, bt), backward)
+    if bt is None:
+        saved = ()
+    elif input._requires_grad:
+        saved = (bt, input) if bt._requires_grad else (bt,)
+    else:
+        saved = (input,)
+    return make(a * b, "MulBackward0", (input, bt), backward, saved)
+
+
+def _true_division_operands(input, other):
+    """Operands of `/`: integer and bool operands divide as the default float dtype (cast straight from
+    their own dtypes, so a zero-dim int8 -3 stays -3 next to a uint8 tensor)."""
+    if isinstance(other, Tensor):
+        a, b, bt = binary(input, other)
+        if a.dtype.kind in "biu":
+            fd = _dtype.get_default_dtype().np
+            if type(input._data) is type(other._data):
+                a, b = input._data, other._data
+            a, b = a.astype(fd), b.astype(fd)
+        return a, b, bt
+    other = _python_number(other)
+    if not isinstance(other, SCALAR_TYPES):
+        return binary(input, other)  # raises the unsupported-operand error
+    return _float_array(input), other, None
 
 
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
-        if rounding_mode == "floor":
-            return floor_divide(input, other)
-        if rounding_mode != "trunc":
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                             f"'{rounding_mode}'")
-        a, b, bt = binary(input, other)
-        xp = array_module(a)
-        out = xp.trunc(a / b).astype(a.dtype) if a.dtype.kind in "iu" else xp.trunc(a / b)
-        return make(out, "DivBackward1", (), None)
-    a, b, bt = binary(input, other)
-    if a.dtype.kind in "biu" and (bt is not None or isinstance(b, (np.ndarray, np.generic, int))):
-        fd = _dtype.get_default_dtype().np
-        a = a.astype(fd)
-        b = b.astype(fd) if hasattr(b, "astype") else b
-    out = a / b
+        return _rounded_div(input, other, rounding_mode)
+    a, b, bt = _true_division_operands(input, other)
 
     def backward(g):
         ga = gb = None
@@ -100,7 +169,35 @@ def div(input, other, *, rounding_mode=None):
         if bt is not None and bt._requires_grad:
             gb = sum_to(-g * input / (bt * bt), bt._data.shape)
         return ga, gb
-    return make(out, "DivBackward0", (input, bt), backward)
+    if bt is None:
+        saved = ()
+    else:
+        saved = (bt,) + ((input,) if bt._requires_grad else ())
+    return make(a / b, "DivBackward0", (input, bt), backward, saved)
+
+
+def _rounded_div(input, other, rounding_mode):
+    """div with rounding_mode 'trunc' or 'floor': integer results keep their dtype; the gradient is zero."""
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                         f"'{rounding_mode}'")
+    a, b, bt = binary(input, other)
+    xp = array_module(a)
+    kernel = "div_trunc_cpu" if rounding_mode == "trunc" else "div_floor_cpu"
+    if a.dtype == np.bool_:
+        raise _not_implemented(kernel, a.dtype)
+    if a.dtype.kind in "iu":
+        _check_integer_divisor(b)
+        out = xp.floor_divide(a, b)
+        if rounding_mode == "trunc":  # floor and trunc differ where the exact quotient is negative
+            out = out + ((out < 0) & (out * b != a))
+    else:
+        out = xp.trunc(a / b) if rounding_mode == "trunc" else xp.floor_divide(a, b)
+
+    def backward(g):
+        return (sum_to(_zeros_like(g), input._data.shape) if input._requires_grad else None,
+                sum_to(_zeros_like(g), bt._data.shape) if bt is not None and bt._requires_grad else None)
+    return make(out, "DivBackward2", (input, bt), backward, saves=())
 
 
 def rdiv(input, other):
@@ -108,74 +205,128 @@ def rdiv(input, other):
     return mul(reciprocal(input), other)
 
 
-def _detached_or_live(t):
-    """An op's own output used in its backward: live when building a double-backward graph."""
-    return t if _grad_state["enabled"] else Tensor._wrap(t._data)
+def _not_differentiable(op_name):
+    def backward(*grads):
+        raise RuntimeError(f"derivative for aten::{op_name} is not implemented")
+    return backward
 
 
 def floor_divide(input, other):
-    a, b, _ = binary(input, other)
-    xp = array_module(a)
-    return make(xp.floor_divide(a, b), "FloorDivideBackward0", (), None)
+    a, b, bt = binary(input, other)
+    if a.dtype == np.bool_:
+        raise _not_implemented("div_floor_cpu", a.dtype)
+    if a.dtype.kind in "iu":
+        _check_integer_divisor(b)
+    return make(array_module(a).floor_divide(a, b), "NotImplemented", (input, bt),
+                _not_differentiable("floor_divide"), saves=False)
 
 
 def remainder(input, other):
+    """Python-style modulus: the result has the sign of the divisor."""
     a, b, bt = binary(input, other)
+    if a.dtype == np.bool_:
+        raise _not_implemented("remainder_cpu", a.dtype)
     xp = array_module(a)
+    if a.dtype.kind in "iu":
+        _check_integer_divisor(b)
+        out = xp.remainder(a, b)
+    else:  # fmod, moved into the divisor's sign: an exact multiple gives +0.0, as in torch
+        out = xp.fmod(a, b)
+        out = xp.where((out != 0) & ((out < 0) != (b < 0)), out + b, out).astype(a.dtype, copy=False)
+    if bt is None:
+        return make(out, "RemainderBackward0", (input,), lambda g: (g,), saves=False)
 
     def backward(g):
-        gb = None
-        if bt is not None and bt._requires_grad:
-            gb = sum_to(-g * floor_divide(input, bt), bt._data.shape)
-        return sum_to(g, input._data.shape), gb
-    return make(xp.remainder(a, b), "RemainderBackward0", (input, bt), backward)
+        ga = sum_to(g, input._data.shape) if input._requires_grad else None
+        gb = sum_to(-g * div(input, bt, rounding_mode="floor"), bt._data.shape) if bt._requires_grad else None
+        return ga, gb
+    return make(out, "RemainderBackward1", (input, bt), backward, (input, bt) if bt._requires_grad else ())
 
 
 def fmod(input, other):
+    """C-style modulus: the result has the sign of the dividend."""
     a, b, bt = binary(input, other)
-    xp = array_module(a)
-    return make(xp.fmod(a, b), "FmodBackward0", (input,), lambda g: (g,), saves=False)
+    if a.dtype == np.bool_:
+        raise _not_implemented("fmod_cpu", a.dtype)
+    if a.dtype.kind in "iu":
+        _check_integer_divisor(b)
+    out = array_module(a).fmod(a, b)
+    if bt is None:
+        return make(out, "FmodBackward0", (input,), lambda g: (g,), saves=False)
+
+    def backward(g):
+        ga = sum_to(g, input._data.shape) if input._requires_grad else None
+        gb = sum_to(-g * div(input, bt, rounding_mode="trunc"), bt._data.shape) if bt._requires_grad else None
+        return ga, gb
+    return make(out, "FmodBackward1", (input, bt), backward, (input, bt) if bt._requires_grad else ())
+
+
+def _integer_power(xp, a, b):
+    """a ** b for integer arrays where b may hold negative values: torch gives 0, or +-1 for a base of
+    +-1, where NumPy refuses."""
+    negative = b < 0
+    if not negative.any():
+        return a ** b
+    out = a ** xp.where(negative, 0, b)
+    odd = (b % 2) == 1
+    inverse = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(out.dtype)
+    return xp.where(negative, inverse, out)
 
 
 def pow(input, exponent):
     if not isinstance(input, Tensor):
-        return _rpow(exponent, input)
-    a, b, bt = binary(input, exponent)
-    if a.dtype.kind in "iu" and bt is None and not isinstance(b, float) and b < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    out = a ** b
+        return _scalar_pow(exponent, input)
+    a, b, bt = binary(input, _python_number(exponent))
     if bt is None:
-        def backward(g):
-            if exponent == 0:
-                return (g * 0,)
-            return (g * exponent * input ** (exponent - 1),)
-        return make(out, "PowBackward0", (input,), backward)
+        return _pow_scalar_exponent(input, a, b, exponent)
+    xp = array_module(a)
+    if a.dtype == np.bool_:
+        raise _not_implemented("pow", a.dtype)
+    out = _integer_power(xp, a, b) if a.dtype.kind in "iu" else a ** b
 
-    def backward_t(g):
+    def backward(g):
         ga = gb = None
         if input._requires_grad:
-            ga = sum_to(g * bt * input ** (bt - 1), input._data.shape)
+            ga = sum_to(where(eq(bt, 0), 0.0, g * bt * input ** (bt - 1)), input._data.shape)
         if bt._requires_grad:
-            res = input ** bt
-            log_in = where(logical_and(eq(input, 0), ge(bt, 0)), 0.0, log(input))
-            gb = sum_to(g * res * log_in, bt._data.shape)
+            gb = sum_to(where(eq(input, 0), 0.0, g * _detached_or_live(result) * log(input)), bt._data.shape)
         return ga, gb
-    return make(out, "PowBackward1", (input, bt), backward_t)
-
-
-def _rpow(input, base):
-    """number ** tensor."""
-    a = input._data
-    if a.dtype.kind in "biu" and isinstance(base, float):
-        a = a.astype(_dtype.get_default_dtype().np)
-    out = np.asarray(base, dtype=a.dtype) ** a if a.dtype.kind == "f" else base ** a
-    if isinstance(out, np.ndarray) is False and not hasattr(out, "shape"):
-        out = np.asarray(out)
-    result = make(out, "PowBackward2", (input,), None)
-    if result._grad_fn is not None:
-        log_base = float(np.log(base)) if base > 0 else float("nan") if base < 0 else float("-inf")
-        result._grad_fn._backward_fn = lambda g: (g * _detached_or_live(result) * log_base,)
+    result = make(out, "PowBackward1", (input, bt), backward)
     return result
+
+
+def _pow_scalar_exponent(input, a, b, exponent):
+    kind = a.dtype.kind
+    if kind in "iu" and isinstance(exponent, (int, np.integer)):
+        if exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if not isinstance(b, int):  # the exponent did not fit the integer dtype
+            raise RuntimeError(f"value cannot be converted to type {a.dtype.name}_t without overflow")
+    out = (a.astype(np.int8) ** b).astype(np.bool_) if kind == "b" else a ** b
+
+    def backward(g):
+        if exponent == 0:
+            return (_zeros_like(g),)
+        return (g * exponent * input ** (exponent - 1),)
+    return make(out, "PowBackward0", (input,), backward, (input,))
+
+
+def _scalar_pow(input, base):
+    """number ** tensor (torch.pow(number, tensor) and `number ** tensor`)."""
+    base = _python_number(base)
+    ad = input._data
+    dt = _dtype.result_type(input, base).np
+    a = ad.astype(dt, copy=False)
+    xp = array_module(a)
+    if a.dtype.kind in "iu":
+        out = _integer_power(xp, xp.asarray(scalar_operand(base, dt), dtype=dt), a)
+    elif a.dtype.kind == "b":
+        raise _not_implemented("pow", a.dtype)
+    else:
+        out = xp.asarray(base, dtype=dt) ** a
+    log_base = 0.0 if base == 0 else float(np.log(base)) if base > 0 else float("nan")
+    result = make(out, "PowBackward2", (input,), None, saves=())
+    return save_output(result, lambda g, out: g * out * log_base)
 
 
 def neg(input):
@@ -186,23 +337,28 @@ def neg(input):
 
 
 def abs(input):
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("abs_cpu", input._data.dtype)
     xp = array_module(input._data)
     return make(xp.abs(input._data), "AbsBackward0", (input,), lambda g: (g * sign(input),))
 
 
 def sign(input):
-    xp = array_module(input._data)
-    return make(xp.sign(input._data), "SignBackward0", (input,), lambda g: (g * 0,), saves=False)
+    """-1, 0 or 1 by the sign of each element (0 for nan, as in torch)."""
+    d = input._data
+    if d.dtype.kind == "f":
+        out = (d > 0).astype(d.dtype) - (d < 0).astype(d.dtype)
+    else:
+        out = d.copy() if d.dtype == np.bool_ else array_module(d).sign(d)
+    return make(out, "SignBackward0", (input,), lambda g: (_zeros_like(g),), saves=False)
 
 
 # ----- unary functions --------------------------------------------------------------------------------
 def _unary_with_output(name, compute, grad_from_output):
     """An op whose gradient is a function of its own output (exp, sqrt, tanh, sigmoid ...)."""
     def op(input):
-        result = make(compute(array_module(input._data), _float_array(input)), name, (input,), None)
-        if result._grad_fn is not None:
-            result._grad_fn._backward_fn = lambda g: (grad_from_output(g, _detached_or_live(result)),)
-        return result
+        result = make(compute(array_module(input._data), _float_array(input)), name, (input,), None, saves=())
+        return save_output(result, grad_from_output)
     op.__name__ = name[:-len("Backward0")].lower()
     return op
 
@@ -241,105 +397,148 @@ def _sigmoid(xp, a):
 
 
 def relu(input):
-    if input._data.dtype == np.bool_:
-        raise RuntimeError('"clamp_min_cpu" not implemented for \'Bool\'')
-    result = make(input._data * (input._data > 0), "ReluBackward0", (input,), None)
-    if result._grad_fn is not None:
-        result._grad_fn._backward_fn = lambda g: (g * gt(_detached_or_live(result), 0),)
-    return result
+    d = input._data
+    if d.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    result = make(array_module(d).where(d < 0, d.dtype.type(0), d), "ReluBackward0", (input,), None, saves=())
+    return save_output(result, lambda g, out: where(gt(out, 0), g, 0.0))
+
+
+def _bound(value, np_dtype):
+    return None if value is None else scalar_operand(_python_number(value), np_dtype)
 
 
 def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; min > max gives max everywhere, as in torch."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, as_tensor_arg(min, input))
-        if max is not None:
-            out = minimum(out, as_tensor_arg(max, input))
-        return out
-    xp = array_module(input._data)
-    a = input._data
-    if a.dtype.kind in "biu" and isinstance(min, float) or isinstance(max, float):
-        a = _float_array(input)
-    out = xp.clip(a, min, max)
-    if min is not None and max is not None and min > max:
-        out = xp.full_like(a, max)
-    name = "ClampBackward1" if min is not None and max is not None else (
-        "ClampMinBackward0" if min is not None else "ClampMaxBackward0")
+    min_t, max_t = isinstance(min, Tensor), isinstance(max, Tensor)
+    if min_t or max_t:
+        if not (min_t or min is None) or not (max_t or max is None):
+            kinds = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__
+                              for v in (input, min, max) if v is not None)
+            raise TypeError(f"clamp() received an invalid combination of arguments - got ({kinds})")
+        return _clamp_tensor(input, min, max)
+    dt = _dtype.result_type(input, *[v for v in (min, max) if v is not None]).np
+    if dt == np.bool_:
+        kernel = "clamp_scalar_cpu" if min is not None and max is not None else \
+            "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu"
+        raise _not_implemented(kernel, dt)
+    a = input._data.astype(dt, copy=False)
+    xp = array_module(a)
+    lo, hi = _bound(min, dt), _bound(max, dt)
+    out = a if lo is None else xp.maximum(a, lo)
+    out = out if hi is None else xp.minimum(out, hi)
+    if out is a:
+        out = a.copy()
 
     def backward(g):
-        mask = None
-        if min is not None:
-            mask = ge(input, min)
+        mask = None if min is None else ge(input, min)
         if max is not None:
             upper = le(input, max)
             mask = upper if mask is None else logical_and(mask, upper)
-        return (g * mask,)
-    return make(out, name, (input,), backward)
+        return (where(mask, g, 0.0),)
+    return make(out, "ClampBackward1", (input,), backward, (input,))
+
+
+def _clamp_tensor(input, min, max):
+    """clamp with tensor bounds (broadcast against input); gradients flow to the bounds that win."""
+    dt = _dtype.result_type(input, *[v for v in (min, max) if v is not None]).np
+    a = input._data.astype(dt, copy=False)
+    xp = array_module(a)
+    out = a if min is None else xp.maximum(a, min._data.astype(dt, copy=False))
+    out = out if max is None else xp.minimum(out, max._data.astype(dt, copy=False))
+
+    def backward(g):
+        if min is not None and max is not None:
+            keep = logical_and(ge(input, min), le(input, max))
+            to_min = logical_and(lt(input, min), lt(min, max))
+            to_max = logical_or(gt(input, max), lt(max, min))
+        else:
+            keep = ge(input, min) if min is not None else le(input, max)
+            to_min = lt(input, min) if min is not None else None
+            to_max = gt(input, max) if max is not None else None
+        grads = [sum_to(where(keep, g, 0.0), input._data.shape) if input._requires_grad else None]
+        for bound, mask in ((min, to_min), (max, to_max)):
+            use = bound is not None and bound._requires_grad
+            grads.append(sum_to(where(mask, g, 0.0), bound._data.shape) if use else None)
+        return tuple(grads)
+    return make(out, "ClampBackward0", (input, min, max), backward, (input, min, max))
+
+
+def clamp_min(input, min):
+    return _clamp_one_side(input, min, "ClampMinBackward0", ge, "max")
+
+
+def clamp_max(input, max):
+    return _clamp_one_side(input, max, "ClampMaxBackward0", le, "min")
+
+
+def _clamp_one_side(input, bound, name, keeps, pick):
+    if isinstance(bound, Tensor):
+        return _clamp_tensor(input, bound, None) if pick == "max" else _clamp_tensor(input, None, bound)
+    dt = _dtype.result_type(input, bound).np
+    a = input._data.astype(dt, copy=False)
+    out = getattr(array_module(a), "maximum" if pick == "max" else "minimum")(a, _bound(bound, dt))
+    return make(out, name, (input,), lambda g: (where(keeps(input, bound), g, 0.0),), (input,))
 
 
 def minimum(input, other):
-    return _min_max(input, other, "MinimumBackward0", lambda xp: xp.minimum, lt)
+    return _min_max(input, other, "minimum", lambda xp: xp.minimum, gt)
 
 
 def maximum(input, other):
-    return _min_max(input, other, "MaximumBackward0", lambda xp: xp.maximum, gt)
+    return _min_max(input, other, "maximum", lambda xp: xp.maximum, lt)
 
 
-def _min_max(input, other, name, pick, wins):
+def _min_max(input, other, name, pick, loses):
     if not isinstance(other, Tensor):
-        raise TypeError(f"{name[:7].lower()}(): argument 'other' must be Tensor, not {type(other).__name__}")
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     a, b, bt = binary(input, other)
     out = pick(array_module(a))(a, b)
 
     def backward(g):
-        # ties share the gradient equally, as torch does
-        tie = eq(input, bt) * 0.5
-        ga = sum_to(g * (wins(input, bt) + tie), input._data.shape) if input._requires_grad else None
-        gb = sum_to(g * (wins(bt, input) + tie), bt._data.shape) if bt._requires_grad else None
+        # each side gets the gradient where it wins, half of it on ties (torch's rule)
+        shared = where(eq(input, bt), g * 0.5, g)
+        ga = sum_to(where(loses(input, bt), 0.0, shared), input._data.shape) if input._requires_grad else None
+        gb = sum_to(where(loses(bt, input), 0.0, shared), bt._data.shape) if bt._requires_grad else None
         return ga, gb
-    return make(out, name, (input, bt), backward)
+    return make(out, name.capitalize() + "Backward0", (input, bt), backward)
 
 
 def where(condition, input=None, other=None):
+    """Elements of `input` where `condition` holds, else of `other` (either may be a number)."""
     if input is None and other is None:
         from .index import nonzero
         return nonzero(condition, as_tuple=True)
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from .._creation import tensor
-        input = tensor(input, device=condition.device)
-    if not isinstance(input, Tensor):
-        input = as_tensor_arg(input, other)
-    other = as_tensor_arg(other, input)
     if condition._data.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_dtype_name(condition.dtype)}")
-    a, b, _ = binary(input, other)
-    xp = array_module(a)
-    c = condition._data
-    out = xp.where(c, a, b)
+                           f"{condition.dtype.scalar_name}")
+    dt = _dtype.result_type(input, other)
+    xp = array_module(condition._data)
+    a = input._data.astype(dt.np, copy=False) if isinstance(input, Tensor) else _bound(input, dt.np)
+    b = other._data.astype(dt.np, copy=False) if isinstance(other, Tensor) else _bound(other, dt.np)
+    out = xp.where(condition._data, a, b)
+    if out.dtype != dt.np:
+        out = out.astype(dt.np)
+    input_t = input if isinstance(input, Tensor) else None
+    other_t = other if isinstance(other, Tensor) else None
 
     def backward(g):
-        ga = sum_to(where(condition, g, 0.0), input._data.shape) if input._requires_grad else None
-        gb = sum_to(where(condition, 0.0, g), other._data.shape) if other._requires_grad else None
-        return None, ga, gb
-    return make(out, "WhereBackward0", (None, input, other), backward, saves=False)
-
-
-def _dtype_name(d):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[d.name]
+        ga = sum_to(where(condition, g, 0.0), input_t._data.shape) if input_t is not None and \
+            input_t._requires_grad else None
+        gb = sum_to(where(condition, 0.0, g), other_t._data.shape) if other_t is not None and \
+            other_t._requires_grad else None
+        return ga, gb
+    return make(out, "WhereBackward0", (input_t, other_t), backward, (condition,))
 
 
 # ----- comparisons and logic (no gradient) ---------------------------------------------------------------
 def _comparison(name, fn):
     def op(input, other):
         if not isinstance(input, Tensor):
-            input, other = as_tensor_arg(input, other), other
-        a, b, _ = binary(input, other)
+            input = as_tensor_arg(input, other)
+        a, b, _ = binary(input, _python_number(other))
         return make(fn(a, b), name, (), None)
     op.__name__ = name
     return op
@@ -353,8 +552,23 @@ gt = _comparison("gt", lambda a, b: a > b)
 ge = _comparison("ge", lambda a, b: a >= b)
 
 
+def _eq_operator(self, other):
+    """`tensor == x`: elementwise, except that an operand that is no tensor or number compares unequal."""
+    if isinstance(other, (Tensor,) + SCALAR_TYPES):
+        return eq(self, other)
+    return False
+
+
+def _ne_operator(self, other):
+    if isinstance(other, (Tensor,) + SCALAR_TYPES):
+        return ne(self, other)
+    return True
+
+
 def _logical(name, fn):
     def op(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
         xp = array_module(input._data)
         b = other._data if isinstance(other, Tensor) else other
         return make(getattr(xp, fn)(input._data.astype(bool), xp.asarray(b).astype(bool)), name, (), None)
@@ -373,10 +587,11 @@ def logical_not(input):
 
 def _bitwise(name, fn):
     def op(input, other):
-        a, b, _ = binary(input, other)
+        a, b, _ = binary(input, _python_number(other))
         if a.dtype.kind not in "biu":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_dtype_name(input.dtype)}\'')
+            raise _not_implemented(f"{name}_cpu", a.dtype)
         return make(fn(a, b), name, (), None)
+    op.__name__ = name
     return op
 
 
@@ -387,8 +602,15 @@ bitwise_xor = _bitwise("bitwise_xor", lambda a, b: a ^ b)
 
 def bitwise_not(input):
     if input._data.dtype.kind not in "biu":
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_dtype_name(input.dtype)}'")
+        raise _not_implemented("bitwise_not_cpu", input._data.dtype)
     return make(~input._data, "bitwise_not", (), None)
+
+
+def _invert(input):
+    """`~tensor`: logical not for bool, bitwise not for integers."""
+    if input._data.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(input)
 
 
 def isnan(input):
@@ -417,35 +639,39 @@ def equal(input, other):
     return input._data.shape == other._data.shape and builtins.bool((input._data == other._data).all())
 
 
-def floor(input):
-    return make(array_module(input._data).floor(input._data), "FloorBackward0", (input,),
-                lambda g: (g * 0,), saves=False)
+# ----- rounding (zero gradient) ---------------------------------------------------------------------------
+def _rounding(name, kernel, compute):
+    def op(input, *args):
+        d = input._data
+        if d.dtype == np.bool_:
+            raise _not_implemented(kernel, d.dtype)
+        out = d.copy() if d.dtype.kind in "iu" else compute(array_module(d), d, *args)
+        return make(out, name, (input,), lambda g: (_zeros_like(g),), saves=False)
+    op.__name__ = name[:-len("Backward0")].lower()
+    return op
 
 
-def ceil(input):
-    return make(array_module(input._data).ceil(input._data), "CeilBackward0", (input,),
-                lambda g: (g * 0,), saves=False)
+floor = _rounding("FloorBackward0", "floor_vml_cpu", lambda xp, d: xp.floor(d))
+ceil = _rounding("CeilBackward0", "ceil_vml_cpu", lambda xp, d: xp.ceil(d))
+trunc = _rounding("TruncBackward0", "trunc_vml_cpu", lambda xp, d: xp.trunc(d))
+_round_half_even = _rounding("RoundBackward0", "round_vml_cpu", lambda xp, d: xp.round(d))
+_round_decimals = _rounding("RoundBackward1", "round_vml_cpu", lambda xp, d, decimals: xp.round(d, decimals))
 
 
-def round(input, decimals=0):
-    return make(array_module(input._data).round(input._data, decimals), "RoundBackward0", (input,),
-                lambda g: (g * 0,), saves=False)
-
-
-def trunc(input):
-    return make(array_module(input._data).trunc(input._data), "TruncBackward0", (input,),
-                lambda g: (g * 0,), saves=False)
+def round(input, *, decimals=0):
+    """Round half to even; with decimals, to that many decimal places."""
+    return _round_decimals(input, decimals) if decimals else _round_half_even(input)
 
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
            "remainder", "fmod", "pow", "neg", "negative", "abs", "sign", "exp", "expm1", "log", "log2", "log10",
            "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clip",
-           "minimum", "maximum", "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "logical_and",
-           "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-           "bitwise_not", "isnan", "isinf", "isfinite", "allclose", "isclose", "equal", "floor", "ceil",
-           "round", "trunc"]
+           "clamp_min", "clamp_max", "minimum", "maximum", "where", "eq", "ne", "lt", "le", "gt", "ge",
+           "greater", "less", "greater_equal", "less_equal", "not_equal", "logical_and", "logical_or",
+           "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan",
+           "isinf", "isfinite", "allclose", "isclose", "equal", "floor", "ceil", "round", "trunc"]
 subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, neg, clamp
-greater, less = gt, lt
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
 _METHODS = {name: globals()[name] for name in __all__ if name not in ("where",)}
 _METHODS["where"] = lambda self, condition, y: where(condition, self, y)
@@ -453,17 +679,23 @@ _METHODS.update({
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul, "__rmul__": mul,
     "__truediv__": div, "__rtruediv__": rdiv, "__floordiv__": floor_divide,
     "__rfloordiv__": lambda self, other: floor_divide(as_tensor_arg(other, self), self),
-    "__mod__": remainder, "__pow__": pow, "__rpow__": _rpow, "__neg__": neg, "__abs__": abs,
-    "__pos__": lambda self: self, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt,
-    "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
-    "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor, "__invert__": bitwise_not,
+    "__mod__": remainder, "__rmod__": lambda self, other: remainder(as_tensor_arg(other, self), self),
+    "__pow__": pow, "__rpow__": _scalar_pow, "__neg__": neg, "__abs__": abs,
+    "__pos__": lambda self: self, "__eq__": _eq_operator, "__ne__": _ne_operator, "__lt__": lt, "__le__": le,
+    "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor, "__invert__": _invert,
 })
 _INPLACE = {"add_": add, "sub_": sub, "mul_": mul, "div_": div, "pow_": pow, "neg_": neg, "abs_": abs,
-            "exp_": exp, "log_": log, "sqrt_": sqrt, "sin_": sin, "cos_": cos, "tanh_": tanh,
-            "sigmoid_": sigmoid, "relu_": relu, "clamp_": clamp, "clip_": clamp, "floor_": floor,
-            "ceil_": ceil, "round_": round, "trunc_": trunc, "reciprocal_": reciprocal, "rsqrt_": rsqrt,
-            "log1p_": log1p, "remainder_": remainder, "floor_divide_": floor_divide,
+            "exp_": exp, "expm1_": expm1, "log_": log, "log2_": log2, "log10_": log10, "log1p_": log1p,
+            "sqrt_": sqrt, "rsqrt_": rsqrt, "reciprocal_": reciprocal, "sin_": sin, "cos_": cos, "tanh_": tanh,
+            "sigmoid_": sigmoid, "relu_": relu, "sign_": sign, "clamp_": clamp, "clip_": clamp,
+            "clamp_min_": clamp_min, "clamp_max_": clamp_max, "floor_": floor, "ceil_": ceil, "round_": round,
+            "trunc_": trunc, "remainder_": remainder, "fmod_": fmod, "floor_divide_": floor_divide,
+            "subtract_": sub, "multiply_": mul, "divide_": div, "true_divide_": div, "negative_": neg,
+            "bitwise_and_": bitwise_and, "bitwise_or_": bitwise_or, "bitwise_xor_": bitwise_xor,
+            "bitwise_not_": bitwise_not, "logical_and_": logical_and, "logical_or_": logical_or,
+            "logical_xor_": logical_xor, "logical_not_": logical_not, "eq_": eq, "ne_": ne, "lt_": lt,
+            "le_": le, "gt_": gt, "ge_": ge,
             "__iadd__": add, "__isub__": sub, "__imul__": mul, "__itruediv__": div, "__ipow__": pow,
             "__ifloordiv__": floor_divide, "__imod__": remainder, "__iand__": bitwise_and,
-            "__ior__": bitwise_or, "__ixor__": bitwise_xor, "subtract_": sub, "multiply_": mul,
-            "divide_": div, "maximum_": maximum, "minimum_": minimum}
+            "__ior__": bitwise_or, "__ixor__": bitwise_xor}
