@@ -132,3 +132,15 @@ def test_version_counter(torch):
         versions.append(t._version)
         return versions
     same(torch, scenario)
+
+
+@pytest.mark.parametrize("shapes", [((3,), (4,)), ((2, 3), (4, 1, 2)), ((2, 3), (3, 4)), ((5, 3), (2, 1, 2))])
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "div", "maximum", "eq", "where"])
+def test_broadcast_mismatch_names_sizes_and_dim(torch, shapes, op):
+    """Operands that do not broadcast: torch's RuntimeError naming both sizes and the dimension."""
+    def scenario(L):
+        a, b = L.ones(*shapes[0]), L.ones(*shapes[1])
+        if op == "where":
+            return L.where(a > 0, a, b)
+        return getattr(L, op)(a, b)
+    raises_same(torch, scenario)

@@ -1,4 +1,6 @@
 """`minitorch.autograd`: backward, grad, grad modes, custom Functions and gradcheck."""
+from .. import _tensor  # still initialising when this package is first imported: use it at call time
+from .._device import array_module
 from .function import Function, FunctionCtx
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
@@ -8,8 +10,7 @@ from .gradcheck import gradcheck, gradgradcheck
 
 def _make_grads(outputs, grad_outputs):
     """Fill in the implicit gradient of 1 for scalar outputs; reject it for non-scalar ones."""
-    from .._device import array_module
-    from .._tensor import Tensor
+    Tensor = _tensor.Tensor
     if len(grad_outputs) < len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []

@@ -209,7 +209,7 @@ def _store_grad(variable, grad, create_graph):
         grad = grad.to(variable.dtype)
     old = variable._grad
     if old is None:  # a copy, which the double-backward graph sees as torch's CopyBackwards
-        variable._grad = grad.new_empty(grad.shape).copy_(grad) if create_graph else grad.detach().clone()
+        variable._grad = grad.new_empty(grad.shape).copy_(grad) if create_graph else grad._wrap(grad._data.copy())
     elif create_graph:
         variable._grad = old + grad
     else:

@@ -10,8 +10,8 @@ from .._creation import rand, zeros
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..ops._core import make, sum_to
-from ..ops.index import _broadcast_shapes, index_add
+from ..ops._core import broadcast_shapes, make, sum_to
+from ..ops.index import index_add
 from ..ops.inplace import inplace_variant
 from ..ops.pointwise import _dtype_name, _sigmoid, abs, clamp, exp, gt, log, sigmoid, sign, tanh, where
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
@@ -349,7 +349,7 @@ def _pointwise_loss(input, target, size_average, reduce, reduction):
         warnings.warn(f"Using a target size ({_shape_str(target.shape)}) that is different to the input size "
                       f"({_shape_str(input.shape)}). This will likely lead to incorrect results due to "
                       f"broadcasting. Please ensure they have the same size.", stacklevel=3)
-        _broadcast_shapes(input.shape, target.shape)  # torch's error where they do not broadcast
+        broadcast_shapes(input.shape, target.shape)  # torch's error where they do not broadcast
     return reduction
 
 

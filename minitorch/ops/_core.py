@@ -126,6 +126,8 @@ def binary(a, b):
             dt = _dtype.result_type(a, b).np
             ad = ad.astype(dt, copy=False)
             bd = bd.astype(dt, copy=False)
+        if ad.shape != bd.shape:
+            broadcast_shapes(ad.shape, bd.shape)
         return ad, bd, b
     if isinstance(b, SCALAR_TYPES):
         if isinstance(b, np.generic):
@@ -142,6 +144,18 @@ def binary(a, b):
             b = scalar_operand(b, ad.dtype)
         return ad, b, None
     raise TypeError(f"unsupported operand type(s): 'Tensor' and '{type(b).__name__}'")
+
+
+def broadcast_shapes(shape_a, shape_b):
+    """The broadcast of two shapes, with torch's error naming the last dimension that does not match."""
+    n = max(len(shape_a), len(shape_b))
+    a, b = (1,) * (n - len(shape_a)) + tuple(shape_a), (1,) * (n - len(shape_b)) + tuple(shape_b)
+    for i in reversed(range(n)):
+        x, y = a[i], b[i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+    return tuple(y if x == 1 else x for x, y in zip(a, b))
 
 
 def _is_bf16(arr):

@@ -10,7 +10,7 @@ import numpy as np
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
-from ._core import check_same_device, make, sum_to
+from ._core import broadcast_shapes, check_same_device, make, sum_to
 from .inplace import check_inplace
 from .shape import _basic, _view, _zeros, expand, rebase_history, unsqueeze, view
 
@@ -34,19 +34,6 @@ def _index_array(index, like):
             raise RuntimeError("indices should be either on cpu or on the same device as the indexed tensor (cpu)")
         data = array_module(like).asarray(data)
     return data
-
-
-def _broadcast_shapes(a, b):
-    """The broadcast of shapes a and b, with torch's error naming them tensor a and tensor b."""
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 # ----- the two primitives behind advanced indexing ------------------------------------------------------
@@ -210,7 +197,7 @@ def _indexed_shape(shape, key):
     at = [d for d, k in enumerate(key) if not isinstance(k, slice)]
     index_shape = ()
     for d in at:
-        index_shape = _broadcast_shapes(index_shape, key[d].shape)
+        index_shape = broadcast_shapes(index_shape, key[d].shape)
     rest = [n for d, n in enumerate(shape) if d not in at]
     first = at[0] if at == list(range(at[0], at[-1] + 1)) else 0
     return tuple(rest[:first]) + index_shape + tuple(rest[first:])
@@ -262,7 +249,7 @@ def _value_tensor(self, value, region_shape, advanced, one_mask):
     if not advanced:
         return v if stripped == region_shape else expand(v, region_shape)
     try:
-        if len(stripped) > len(region_shape) or _broadcast_shapes(stripped, region_shape) != region_shape:
+        if len(stripped) > len(region_shape) or broadcast_shapes(stripped, region_shape) != region_shape:
             raise RuntimeError
     except RuntimeError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(stripped)} cannot be broadcast to "
@@ -496,7 +483,7 @@ def masked_fill(input, mask, value):
                                f"{value._data.ndim} dimension(s).")
         vt, value = value, value.item()
     check_same_device(input, mask)
-    shape = _broadcast_shapes(mask._data.shape, input._data.shape)
+    shape = broadcast_shapes(mask._data.shape, input._data.shape)
     xp = array_module(input._data)
     m = _index_array(mask, input._data)
     out = xp.broadcast_to(input._data, shape).copy()
@@ -518,7 +505,7 @@ def masked_select(input, mask):
     if mask._data.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     check_same_device(input, mask)
-    shape = _broadcast_shapes(mask._data.shape, input._data.shape)
+    shape = broadcast_shapes(mask._data.shape, input._data.shape)
     xp = array_module(input._data)
     key = xp.broadcast_to(_index_array(mask, input._data), shape).nonzero()
     out = xp.broadcast_to(input._data, shape)[key]

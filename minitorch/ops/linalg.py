@@ -9,7 +9,7 @@ import numpy as np
 
 from .._device import array_module
 from .._tensor import Tensor
-from ._core import make, sum_to
+from ._core import broadcast_shapes, make, sum_to
 from .pointwise import _dtype_name, mul
 
 # the C++ element type names that torch's mm/matmul dtype errors print
@@ -175,7 +175,7 @@ def matmul(input, other):
             return matmul(input.reshape(a.shape[1:]), other)
         if b.shape[0] == 1 and other._requires_grad:
             return matmul(input, other.reshape(b.shape[1:]))
-    batch = _broadcast_batch(a.shape[:-2], b.shape[:-2] if d2 > 1 else ())
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2] if d2 > 1 else ())
     n, p = a.shape[-2] if d1 > 1 else 1, b.shape[-1] if d2 > 1 else 1
     k2 = b.shape[-2] if d2 > 1 else b.shape[0]
     rows = math.prod(batch)
@@ -214,18 +214,6 @@ def _check_folded(a, b):
     # torch transposes the folded result back; it copies (CloneBackward0) unless that is already contiguous
     n, p = a.shape[0], b.shape[-1]
     return "CloneBackward0" if n > 1 and p > 1 and b.size else "TransposeBackward0"
-
-
-def _broadcast_batch(s1, s2):
-    """The broadcast of two batch shapes, with torch's error when they do not match."""
-    ndim = max(len(s1), len(s2))
-    s1, s2 = (1,) * (ndim - len(s1)) + tuple(s1), (1,) * (ndim - len(s2)) + tuple(s2)
-    for i in reversed(range(ndim)):  # torch reports the last mismatching dim
-        x, y = s1[i], s2[i]
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {i}")
-    return tuple(max(x, y) if x and y else 0 for x, y in zip(s1, s2))
 
 
 def _matmul(input, other, name):

@@ -8,7 +8,8 @@ from .. import _dtype
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ._core import SCALAR_TYPES, as_tensor_arg, binary, make, save_output, scalar_operand, sum_to
+from ._core import (SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
+                    sum_to)
 
 _grad_state = grad_mode._state
 
@@ -518,6 +519,7 @@ def where(condition, input=None, other=None):
     xp = array_module(condition._data)
     a = input._data.astype(dt.np, copy=False) if isinstance(input, Tensor) else _bound(input, dt.np)
     b = other._data.astype(dt.np, copy=False) if isinstance(other, Tensor) else _bound(other, dt.np)
+    broadcast_shapes(broadcast_shapes(condition._data.shape, xp.shape(a)), xp.shape(b))
     out = xp.where(condition._data, a, b)
     if out.dtype != dt.np:
         out = out.astype(dt.np)

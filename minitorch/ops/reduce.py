@@ -135,7 +135,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     axes = _axes(dim, data.ndim)
 
     def backward(g):
-        return (_back_to(_unreduce(g, shape, axes, keepdim).expand(shape), input),)
+        if g._data.ndim:
+            g = _unreduce(g, shape, axes, keepdim)
+        return (_back_to(g.expand(shape), input),)  # a zero-dim gradient expands as it is
     name = "SumBackward0" if dim is None and not keepdim else "SumBackward1"
     return make(data.sum(axis=axes, keepdims=keepdim), name, (input,), backward, saves=False)
 
