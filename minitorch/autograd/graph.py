@@ -267,13 +267,14 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
     # they became ready.
     buffers = {}
     ready = []
-    order = itertools.count()
+    order = 0
     for (node, nr), grad in zip(roots, grad_roots):
         if node is not None:
             _add_to_buffer(buffers, node, nr, grad)
     for node in buffers:
         if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._seq, next(order), node))
+            order += 1
+            heapq.heappush(ready, (-node._seq, order, node))
 
     state = grad_mode._state
     enabled = state["enabled"]
@@ -296,7 +297,8 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
                 left = deps[child] - 1
                 deps[child] = left
                 if not left:
-                    heapq.heappush(ready, (-child._seq, next(order), child))
+                    order += 1
+                    heapq.heappush(ready, (-child._seq, order, child))
     finally:
         state["enabled"] = enabled
     return results
