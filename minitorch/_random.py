@@ -13,7 +13,6 @@ from ._device import as_device
 
 _DEFAULT_SEED = 67280421310721
 _MT_WORDS = 624
-_BITS = {"float16": 11, "bfloat16": 8, "float32": 24}  # mantissa digits a uniform float draw keeps
 _STATE = struct.Struct("<QqBd")  # seed, position in the key, whether a spare normal is kept, the spare
 
 
@@ -45,21 +44,23 @@ class _CpuEngine:
         return (r[:, 0] << np.uint64(32)) | r[:, 1]
 
     def uniform(self, n, np_dtype):
-        """n floats in [0, 1): the top mantissa bits of one draw (two draws for float64)."""
-        name = np.dtype(np_dtype).name
-        if name == "float64":
+        """n floats in [0, 1) of `np_dtype`: the top 24 bits of one draw (53 bits of two for float64);
+        half and bfloat16 round such a float (see _round_unit)."""
+        if np.dtype(np_dtype) == np.float64:
             return (self.raw64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
-        bits = _BITS.get(name, 24)
-        return (self.raw32(n) & np.uint64((1 << bits) - 1)).astype(np.float32) * np.float32(2.0 ** -bits)
+        x = (self.raw32(n) & np.uint64((1 << 24) - 1)).astype(np.float32) * np.float32(2.0 ** -24)
+        return _round_unit(x, np_dtype)
 
     def normal(self, n, np_dtype, mean, std):
         """torch's normal_: Box-Muller over blocks of 16 uniforms for n >= 16, else pairs in double
-        precision whose second sample is kept for the next call."""
+        precision whose second sample is kept for the next call. float and double draw all n uniforms
+        first; half and bfloat16 draw only the full blocks (in float) before the last 16."""
         if n < 16:
             return np.array([self._normal_double() * std + mean for _ in range(n)]).astype(np_dtype)
         compute = np.float64 if np.dtype(np_dtype) == np.float64 else np.float32
-        data = self.uniform(n, compute)
         blocks = n // 16 * 16
+        data = self.uniform(n if np.dtype(np_dtype) == compute else blocks, compute)
+        data.resize(n, refcheck=False)
         data[:blocks] = _box_muller(data[:blocks].reshape(-1, 16), mean, std).ravel()
         if n % 16:  # the last 16 values are drawn again
             data[n - 16:] = _box_muller(self.uniform(16, compute).reshape(1, 16), mean, std).ravel()
@@ -74,6 +75,23 @@ class _CpuEngine:
         theta = 2.0 * np.pi * u1
         self.next_double = float(r * np.sin(theta))
         return float(r * np.cos(theta))
+
+    def normal_doubles(self, n):
+        """n standard normals from torch's per-element double sampler (log_normal_): Box-Muller pairs
+        whose sine sample is kept for the next draw, also across calls."""
+        out = np.empty(n)
+        start = 0
+        if n and self.next_double is not None:
+            out[0], self.next_double, start = self.next_double, None, 1
+        pairs = (n - start + 1) // 2
+        u = self.uniform(2 * pairs, np.float64).reshape(pairs, 2)
+        r = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+        theta = 2.0 * np.pi * u[:, 0]
+        values = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).ravel()
+        out[start:] = values[:n - start]
+        if values.size > n - start:
+            self.next_double = float(values[-1])
+        return out
 
     def integers(self, low, high, shape):
         """Uniform integers in [low, high): one draw modulo the range (two draws for ranges >= 2**32)."""
@@ -93,6 +111,16 @@ class _CpuEngine:
                 order[i], order[j] = order[j], order[i]
             out = np.array(order, dtype=np.int64)
         return out
+
+
+def _round_unit(x, np_dtype):
+    """float32 uniforms `x` in a narrower float dtype: torch draws half and bfloat16 in float and rounds,
+    turning a value that rounds up to 1 into 0 so the range stays [0, 1)."""
+    if np.dtype(np_dtype) == np.float32:
+        return x
+    y = x.astype(np_dtype)
+    y[y == 1] = 0
+    return y
 
 
 def _box_muller(blocks, mean, std):
@@ -116,12 +144,17 @@ class _CudaEngine:
 
     def uniform(self, n, np_dtype):
         with self.cp.cuda.Device(self.index):
-            return self.rs.random_sample(n, dtype=np.float64 if np.dtype(np_dtype) == np.float64 else np.float32)
+            if np.dtype(np_dtype) == np.float64:
+                return self.rs.random_sample(n, dtype=np.float64)
+            return _round_unit(self.rs.random_sample(n, dtype=np.float32), np_dtype)
 
     def normal(self, n, np_dtype, mean, std):
         with self.cp.cuda.Device(self.index):
             z = self.rs.standard_normal(n, dtype=np.float64 if np.dtype(np_dtype) == np.float64 else np.float32)
             return (z * std + mean).astype(np_dtype, copy=False)
+
+    def normal_doubles(self, n):
+        return self.normal(n, np.float64, 0.0, 1.0)
 
     def integers(self, low, high, shape):
         with self.cp.cuda.Device(self.index):

@@ -320,6 +320,9 @@ def _run_tensor_hooks(hooks, grads):
             if new is not None:
                 if new.shape != grads[nr].shape:
                     raise RuntimeError(f"hook '{getattr(fn, '__name__', fn)}' has changed the size of value")
+                if new.dtype is not grads[nr].dtype:
+                    raise RuntimeError(f"hook '{getattr(fn, '__name__', fn)}' has changed the type of value "
+                                       f"(was {grads[nr].type()} got {new.type()})")
                 grads[nr] = new
 
 

@@ -3,10 +3,10 @@
 from .._tensor import Tensor
 from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
-from . import index
+from . import index, random
 from .inplace import inplace_variant
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random)
 
 for _module in MODULES:
     for _name, _fn in _module._METHODS.items():

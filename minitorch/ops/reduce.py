@@ -43,6 +43,11 @@ def _int_to_long(data, dtype):
     return data.astype(np.int64) if data.dtype.kind in "biu" else data
 
 
+def _accumulator(data):
+    """The dtype torch sums half and bfloat16 in (float32; NumPy would add bfloat16 in bfloat16), else None."""
+    return np.float32 if data.dtype in (np.float16, _dtype.bfloat16.np) else None
+
+
 def _check_grad_dtype(input, dtype):
     if dtype is not None and not dtype.is_floating_point and input._requires_grad and _grad_state["enabled"]:
         raise RuntimeError(f"Autograd not support dtype: {_dtype_name(dtype)}")
@@ -139,7 +144,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
             g = _unreduce(g, shape, axes, keepdim)
         return (_back_to(g.expand(shape), input),)  # a zero-dim gradient expands as it is
     name = "SumBackward0" if dim is None and not keepdim else "SumBackward1"
-    return make(data.sum(axis=axes, keepdims=keepdim), name, (input,), backward, saves=False)
+    out = data.sum(axis=axes, keepdims=keepdim, dtype=_accumulator(data)).astype(data.dtype, copy=False)
+    return make(out, name, (input,), backward, saves=False)
 
 
 @_numpy_names
@@ -151,7 +157,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     axes = _axes(dim, data.ndim)
     count = math.prod(shape[a] for a in axes)
     if count:
-        out = data.mean(axis=axes, keepdims=keepdim)
+        out = data.mean(axis=axes, keepdims=keepdim, dtype=_accumulator(data)).astype(data.dtype, copy=False)
     else:
         out = array_module(data).full(data.sum(axis=axes, keepdims=keepdim).shape, np.nan, data.dtype)
 

@@ -8,6 +8,7 @@ from ..autograd.function import Function
 from ..autograd.graph import RemovableHandle
 
 __all__ = ["RemovableHandle", "BackwardHook"]
+RemovableHandle.__module__ = __name__  # its public home, as torch.utils.hooks.RemovableHandle
 
 
 class BackwardHookFunction(Function):
@@ -85,6 +86,9 @@ class BackwardHook:
                 if len(out) != len(res):
                     raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
                                        f"{len(out)}, but expected {len(res)}")
+                for new, old in zip(out, res):
+                    if new is not None and old is not None and new.shape != old.shape:
+                        raise RuntimeError("hook 'hook' has changed the size of value")
                 res = out
             self.grad_outputs = None
             return tuple(res[i] for i in self.input_tensors_index)
