@@ -166,6 +166,9 @@ def _check_conv(input, weight, bias, groups, transposed, name, nd):
                            if weight.dim() < 3 else
                            f"Expected {weight.dim() - 1}D (unbatched) or {weight.dim()}D (batched) input to {name}, "
                            f"but got input of size: {list(input.shape)}")
+    if not transposed and bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({input.dtype.cpp_name}) and bias type ({bias.dtype.cpp_name}) should be "
+                           f"the same")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"expected scalar type {_dtype_name(input.dtype)} but found {_dtype_name(weight.dtype)}")
     shape = list(input.shape) if input.dim() == nd + 2 else [1] + list(input.shape)

@@ -18,7 +18,8 @@ from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "dropout", "embedding", "elu", "gelu", "silu", "softplus",
            "hardtanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy",
-           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bilinear", "pad", "one_hot",
+           "normalize"]
 
 
 def _shape_str(shape):
@@ -508,8 +509,10 @@ def _cross_entropy_probabilities(input, logp, target, weight, reduction, label_s
     if weight is not None:
         prod = prod * weight.reshape((classes,) + (1,) * (input.dim() - class_dim - 1))
     loss = -prod.sum(class_dim)
-    if reduction == "mean":
-        return loss.sum() / (input.numel() // classes if input.dim() >= 2 else 1)
+    if reduction == "mean":  # torch divides by the Python count (a DivBackward1 node)
+        count = input.numel() // classes if input.dim() >= 2 else 1
+        total = loss.sum()
+        return make(total._data / count, "DivBackward1", (total,), lambda g: (g / count,), saves=False)
     return _reduce(loss, reduction)
 
 
@@ -582,3 +585,133 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     data = xp.broadcast_to(data, shape).astype(x.dtype)
     return make(_reduce(data, reduction), "BinaryCrossEntropyWithLogitsBackward0", (input, target),
                 backward)
+
+
+# ----- bilinear, padding, one_hot, normalize ------------------------------------------------------------
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = input1 @ weight[o] @ input2 + bias[o]; weight is (out, in1, in2)."""
+    out, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+                           f"expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+                           f"expected {in2}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
+    if bias is not None and bias.shape[0] != out:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected "
+                           f"{out}")
+    batch = input1.shape[:-1]
+    left = input1.reshape(-1, in1) @ weight.permute(1, 0, 2).reshape(in1, out * in2)   # (N, out*in2)
+    y = (left.reshape(-1, out, in2) * input2.reshape(-1, 1, in2)).sum(-1).reshape(*batch, out)
+    return y if bias is None else y + bias
+
+
+_PAD_SUPPORT = ("Supported combinations for non-constant padding:\n"
+                "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad) // 2 dims: pad = (last_lo, last_hi, second_last_lo, ...). 'constant' fills
+    `value` (negative pads crop); 'reflect', 'replicate' and 'circular' repeat the input's own values."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but "
+                           f"got padding length {len(pad)} and input of dimension {input.dim()}")
+    if mode == "constant":
+        return _constant_pad(input, pad, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(pad) // 2
+    if not 1 <= k <= 3 or input.dim() not in (k + 1, k + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+                                  + _PAD_SUPPORT)
+    return _index_pad(input, pad, mode, k)
+
+
+def _constant_pad(input, pad, value):
+    data = input._data
+    nd = data.ndim
+    shape, src, dst = list(data.shape), [slice(None)] * nd, [slice(None)] * nd
+    for i in range(len(pad) // 2):
+        d, lo, hi = nd - 1 - i, pad[2 * i], pad[2 * i + 1]
+        size = shape[d]
+        shape[d] = size + lo + hi
+        if shape[d] < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        src[d] = slice(max(-lo, 0), size - max(-hi, 0))
+        dst[d] = slice(max(lo, 0), shape[d] - max(hi, 0))
+    out = array_module(data).full(shape, value, dtype=data.dtype)
+    out[tuple(dst)] = data[tuple(src)]
+    return make(out, "ConstantPadNdBackward0", (input,), lambda g: (_constant_pad(g, [-p for p in pad], 0),),
+                saves=False)
+
+
+def _index_pad(input, pad, mode, k):
+    """Non-constant padding as a gather along each padded dim; the backward adds the gradient back."""
+    data = input._data
+    xp = array_module(data)
+    nd = data.ndim
+    picks = []
+    for i in range(k):
+        d, lo, hi = nd - 1 - i, pad[2 * i], pad[2 * i + 1]
+        size = data.shape[d]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                               f"{list(data.shape)}")
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        pos = np.arange(-lo, size + hi)
+        if mode == "reflect":
+            pos = np.abs(pos)
+            pos = np.where(pos >= size, 2 * (size - 1) - pos, pos)
+        idx = np.clip(pos, 0, size - 1) if mode == "replicate" else pos % size
+        picks.append((d, xp.asarray(idx.astype(np.int64))))
+    out = data
+    for d, idx in picks:
+        out = xp.take(out, idx, axis=d)
+
+    def backward(g):
+        for d, idx in picks:
+            shape = list(g.shape)
+            shape[d] = data.shape[d]
+            g = index_add(zeros(shape, dtype=g.dtype, device=g.device), d, Tensor._wrap(idx), g)
+        return (g,)
+    name = "torch::autograd::CopySlices" if mode == "circular" else \
+        f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{k}DBackward0"
+    return make(out, name, (input,), backward, saves=False)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 tensor of shape (*tensor.shape, num_classes) with a 1 at each class index."""
+    data = tensor._data
+    if data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    xp = array_module(data)
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    if data.size:
+        if int(data.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(data.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p along dim, eps)."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom

@@ -11,7 +11,7 @@ from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
 from . import _layers
 from ._layers import *  # noqa: F401,F403 (normalisation, dropout, embedding, activations, losses)
 
-__all__ = ["linear", "relu", "leaky_relu", "tanh", "sigmoid"]
+__all__ = ["linear", "relu", "relu_", "leaky_relu", "tanh", "sigmoid"]
 __all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
             "adaptive_avg_pool2d", "unfold", "fold"]
 __all__ += _layers.__all__
@@ -53,6 +53,11 @@ def linear(input, weight, bias=None):
 def relu(input, inplace=False):
     """max(input, 0) elementwise."""
     return input.relu_() if inplace else _relu(input)
+
+
+def relu_(input):
+    """In-place relu."""
+    return input.relu_()
 
 
 def _leaky_relu(input, negative_slope):

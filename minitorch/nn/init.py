@@ -4,7 +4,7 @@ import math
 import numbers
 import warnings
 
-from .._creation import eye, rand, randn
+from .._creation import empty, empty_like, eye, randperm
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -48,19 +48,15 @@ def _fill_(tensor, values):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with samples from U(a, b)."""
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    u = rand(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
-    return _fill_(tensor, u * (b - a) + a)
+    """Fill with samples from U(a, b) (Tensor.uniform_, so a seed gives torch's numbers)."""
+    with grad_mode.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std**2)."""
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    z = randn(tensor.shape, dtype=tensor.dtype, device=tensor.device, generator=generator)
-    return _fill_(tensor, z * std + mean)
+    with grad_mode.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor, val):
@@ -168,24 +164,26 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
                       "may be incorrect.", stacklevel=2)
-    like = {"dtype": tensor.dtype, "device": tensor.device, "generator": generator}
-    if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
-        values = randn(tensor.shape, **like) * std + mean
-        pending = (values < a) | (values > b)
-        while pending.any():
-            values = where(pending, randn(tensor.shape, **like) * std + mean, values)
+    def draw(fill, *args):
+        return fill(empty_like(tensor), *args, generator=generator)
+    with grad_mode.no_grad():
+        if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
+            values = tensor.normal_(mean, std, generator=generator)
             pending = (values < a) | (values > b)
-        return _fill_(tensor, values)
-    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+            while pending.any():
+                values = where(pending, draw(Tensor.normal_, mean, std), values)
+                pending = (values < a) | (values > b)
+            return tensor.copy_(values)
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
 
-    def rejected(v):
-        return rand(tensor.shape, **like).log() > -0.5 * ((v - mean) / std) ** 2 - log_peak
-    values = rand(tensor.shape, **like) * (b - a) + a
-    pending = rejected(values)
-    while pending.any():
-        values = where(pending, rand(tensor.shape, **like) * (b - a) + a, values)
-        pending = pending & rejected(values)
-    return _fill_(tensor, values)
+        def rejected(v):
+            return draw(Tensor.uniform_).log() > -0.5 * ((v - mean) / std) ** 2 - log_peak
+        values = tensor.uniform_(a, b, generator=generator).clone()
+        pending = rejected(values)
+        while pending.any():
+            values = where(pending, draw(Tensor.uniform_, a, b), values)
+            pending = pending & rejected(values)
+        return tensor.copy_(values)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
@@ -198,7 +196,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    z = randn((rows, cols), dtype=tensor.dtype, device=tensor.device, generator=generator)._data
+    z = empty((rows, cols), dtype=tensor.dtype, device=tensor.device).normal_(0, 1, generator=generator)._data
     xp = array_module(z)
     z = z.astype(xp.promote_types(z.dtype, xp.float32))
     q, r = xp.linalg.qr(z.T if rows < cols else z)
@@ -209,13 +207,13 @@ def orthogonal_(tensor, gain=1, generator=None):
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Fill a 2-D tensor from N(0, std**2), then zero ceil(sparsity * rows) randomly chosen entries in
-    every column (Martens, 2010)."""
+    every column (Martens, 2010). As in torch, the zeroed rows come from the default generator."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
-    keys = rand((rows, cols), device=tensor.device, generator=generator)._data
-    xp = array_module(keys)
-    zeroed = xp.argsort(xp.argsort(keys, axis=0), axis=0) < num_zeros  # a random num_zeros rows per column
-    values = randn((rows, cols), dtype=tensor.dtype, device=tensor.device, generator=generator) * std
-    return _fill_(tensor, values.masked_fill(Tensor._wrap(zeroed), 0.0))
+    with grad_mode.no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[randperm(rows, device=tensor.device)[:num_zeros], col] = 0
+    return tensor

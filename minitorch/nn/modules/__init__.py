@@ -5,7 +5,7 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .flatten import Flatten, Unflatten
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from .linear import Identity, Linear
+from .linear import Bilinear, Identity, Linear
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
 from .dropout import Dropout
@@ -14,7 +14,7 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity",
-           "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+           "Linear", "Bilinear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["ELU", "GELU", "SiLU", "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "BatchNorm1d", "BatchNorm2d",
             "LayerNorm", "GroupNorm", "Dropout", "Embedding", "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss",

@@ -73,12 +73,9 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def _padded(self, input):
-        """The padding and input for the functional call: non-zero padding modes pad explicitly first
-        (with F.pad, where minitorch has it)."""
+        """The padding and input for the functional call: non-zero padding modes pad explicitly first."""
         if self.padding_mode == "zeros":
             return self.padding, input
-        if not hasattr(F, "pad"):
-            raise NotImplementedError(f"padding_mode={self.padding_mode!r} needs F.pad, which minitorch lacks")
         return 0, F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
 
     def extra_repr(self):

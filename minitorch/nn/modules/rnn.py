@@ -8,6 +8,7 @@ import numbers
 import warnings
 
 from ..._creation import empty, rand, zeros
+from ...ops._core import make
 from ...ops.pointwise import relu, sigmoid, tanh
 from ...ops.shape import cat, stack
 from .. import functional as F
@@ -66,6 +67,12 @@ def _uniform_reset(module):
 def _type_check(name, value, kind):
     if not isinstance(value, kind):
         raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
+
+
+def _transpose_output(x):
+    """(seq, batch, ...) -> (batch, seq, ...): torch's RNN and GRU kernels transpose their fresh output in
+    place, so the result carries TransposeBackward1."""
+    return make(x._data.swapaxes(0, 1), "TransposeBackward1", (x,), lambda g: (g.transpose(0, 1),), saves=False)
 
 
 class RNNBase(Module):
@@ -253,7 +260,7 @@ class RNNBase(Module):
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 x = _dropout(x, self.dropout)
         if self.batch_first:
-            x = x.transpose(0, 1)
+            x = x.transpose(0, 1) if lstm else _transpose_output(x)
         if lstm:
             hidden = (stack([h for h, _ in finals]), stack([c for _, c in finals]))
         else:

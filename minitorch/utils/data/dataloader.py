@@ -5,7 +5,7 @@ but workers are not started: a loader with num_workers=4 yields exactly the batc
 `get_worker_info()` returns None. `pin_memory` is accepted and ignored."""
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, _draw_seed
 
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
@@ -137,6 +137,7 @@ class _DataLoaderIter:
     def __init__(self, loader):
         self._loader = loader
         self._batches = loader._batches()
+        self._base_seed = _draw_seed(loader.generator)  # torch draws its worker base seed here
 
     def __iter__(self):
         return self

@@ -31,10 +31,14 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
+def _draw_seed(generator=None):
+    """torch's `torch.empty((), dtype=torch.int64).random_(generator=...)`: one 64-bit draw modulo 2**63."""
+    return int((generator or _random.default_generator).engine.integers(0, 1 << 63, (1,))[0])
+
+
 def _fresh_generator():
     """A generator seeded from the default one, so each pass without a given generator draws a new order."""
-    seed = int(_random.default_generator.rng.integers(1 << 63))
-    return Generator().manual_seed(seed)
+    return Generator().manual_seed(_draw_seed())
 
 
 class RandomSampler(Sampler):
@@ -105,8 +109,16 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         w = np.asarray(self.weights.tolist())
-        rng = (self.generator or _random.default_generator).rng
-        yield from rng.choice(len(w), self.num_samples, replace=self.replacement, p=w / w.sum()).tolist()
+        generator = self.generator or _random.default_generator
+        if self.replacement and self.num_samples > 1:
+            # torch's multinomial with replacement: one uniform double per sample, searched in the cumulative
+            # distribution, so a seeded run draws torch's indices
+            cum = np.cumsum(w) / w.sum()
+            cum[-1] = 1.0
+            u = generator.engine.uniform(self.num_samples, np.float64)
+            yield from np.searchsorted(cum, u, side="left").tolist()
+            return
+        yield from generator.rng.choice(len(w), self.num_samples, replace=self.replacement, p=w / w.sum()).tolist()
 
     def __len__(self):
         return self.num_samples
