@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m minitorch.examples.train_digits --model mlp|cnn`."""
