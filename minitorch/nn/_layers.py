@@ -13,7 +13,8 @@ from ..autograd.grad_mode import no_grad
 from ..ops._core import broadcast_shapes, make, sum_to
 from ..ops.index import index_add
 from ..ops.inplace import inplace_variant
-from ..ops.pointwise import _dtype_name, _sigmoid, abs, clamp, exp, gt, log, sigmoid, sign, tanh, where
+from ..ops.pointwise import (_dtype_name, _sigmoid, _special, abs, clamp, erf, exp, gt, log, sigmoid, sign, tanh,
+                              where)
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "dropout", "embedding", "elu", "gelu", "silu", "softplus",
@@ -204,20 +205,6 @@ def elu(input, alpha=1.0, inplace=False):
     return _elu_(input, alpha) if inplace else _elu(input, alpha)
 
 
-def _erf_array(x):
-    """erf elementwise (NumPy has none: math.erf per element; CuPy has one in cupyx)."""
-    xp = array_module(x)
-    if xp is np:
-        return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
-    from cupyx.scipy.special import erf
-    return erf(x)
-
-
-def _erf(input):
-    return make(_erf_array(input._data), "ErfBackward0", (input,),
-                lambda g: (g * (2 / math.sqrt(math.pi)) * exp(-input * input),))
-
-
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
@@ -230,7 +217,7 @@ def gelu(input, approximate="none"):
     if approximate == "tanh":
         out = 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
     else:
-        out = 0.5 * x * (1 + _erf_array(x * (1 / math.sqrt(2))))
+        out = 0.5 * x * (1 + _special("erf", x * (1 / math.sqrt(2))))
 
     def backward(g):
         if approximate == "tanh":
@@ -238,7 +225,7 @@ def gelu(input, approximate="none"):
             t = tanh(inner)
             d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * input * input)
             return (g * (0.5 * (1 + t) + 0.5 * input * (1 - t * t) * d_inner),)
-        cdf = 0.5 * (1 + _erf(input * (1 / math.sqrt(2))))
+        cdf = 0.5 * (1 + erf(input * (1 / math.sqrt(2))))
         pdf = exp(-0.5 * input * input) * (1 / math.sqrt(2 * math.pi))
         return (g * (cdf + input * pdf),)
     return make(out.astype(x.dtype, copy=False), "GeluBackward0", (input,), backward)

@@ -4,9 +4,10 @@ from .._tensor import Tensor
 from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
+from . import sorting
 from .inplace import inplace_variant
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting)
 
 for _module in MODULES:
     for _name, _fn in _module._METHODS.items():

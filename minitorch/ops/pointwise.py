@@ -401,8 +401,28 @@ def relu(input):
     d = input._data
     if d.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
-    result = make(array_module(d).where(d < 0, d.dtype.type(0), d), "ReluBackward0", (input,), None, saves=())
-    return save_output(result, lambda g, out: where(gt(out, 0), g, 0.0))
+    result = make(_relu_array(d), "ReluBackward0", (input,), None, saves=())
+
+    def backward(g, out):
+        # g * mask is ~10x faster than where(mask, g, 0) on CPU; adding 0.0 turns its -0.0 (negative g times
+        # False) into torch's +0.0. inf * 0 would be nan, so non-finite gradients take the exact where().
+        passes = gt(out, 0)
+        if array_module(g._data).isfinite(g._data).all():
+            return g * passes + 0.0
+        return where(passes, g, 0.0)
+    return save_output(result, backward)
+
+
+def _relu_array(d):
+    """max(d, 0), keeping relu(-0.0) == -0.0 and nan as torch does. On CPU np.maximum is ~10x faster than
+    a masked where(); the rare zeros then take d's sign."""
+    zero = d.dtype.type(0)
+    if type(d) is not np.ndarray or d.dtype.kind != "f":
+        return array_module(d).where(d < 0, zero, d)
+    out = np.empty_like(d)
+    np.maximum(d, zero, out=out)
+    np.copysign(out, d, out=out, where=d == 0)
+    return out
 
 
 def _bound(value, np_dtype):
@@ -665,13 +685,147 @@ def round(input, *, decimals=0):
     return _round_decimals(input, decimals) if decimals else _round_half_even(input)
 
 
+# ----- more functions: tan, inverse and hyperbolic trigonometry, erf, square, nan_to_num, lerp, addcmul ------
+tan = _unary_with_output("TanBackward0", lambda xp, a: xp.tan(a), lambda g, out: g * (1 + out * out))
+atan = _unary_with_input("AtanBackward0", lambda xp, a: xp.arctan(a), lambda g, x: g / (1 + x * x))
+asin = _unary_with_input("AsinBackward0", lambda xp, a: xp.arcsin(a), lambda g, x: g / sqrt(1 - x * x))
+acos = _unary_with_input("AcosBackward0", lambda xp, a: xp.arccos(a), lambda g, x: -g / sqrt(1 - x * x))
+sinh = _unary_with_input("SinhBackward0", lambda xp, a: xp.sinh(a), lambda g, x: g * cosh(x))
+cosh = _unary_with_input("CoshBackward0", lambda xp, a: xp.cosh(a), lambda g, x: g * sinh(x))
+
+
+def _special(name, a):
+    """math.erf or math.erfc elementwise (NumPy has neither; CuPy has both in cupyx.scipy.special)."""
+    xp = array_module(a)
+    if xp is not np:
+        import cupyx.scipy.special
+        return getattr(cupyx.scipy.special, name)(a).astype(a.dtype, copy=False)
+    import math
+    return np.frompyfunc(getattr(math, name), 1, 1)(a.astype(np.float64)).astype(np.float64).astype(a.dtype)
+
+
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+erf = _unary_with_input("ErfBackward0", lambda xp, a: _special("erf", a),
+                        lambda g, x: g * _TWO_OVER_SQRT_PI * exp(-x * x))
+erfc = _unary_with_input("ErfcBackward0", lambda xp, a: _special("erfc", a),
+                         lambda g, x: -g * _TWO_OVER_SQRT_PI * exp(-x * x))
+
+
+def square(input):
+    """input * input, as torch computes it: pow(input, 2) (bool squares to int64)."""
+    if input._data.dtype == np.bool_:
+        input = Tensor._wrap(input._data.astype(np.int64))
+    return pow(input, 2)
+
+
+def _largest_finite(np_dtype):
+    if np_dtype == _dtype.bfloat16.np:
+        import ml_dtypes
+        return ml_dtypes.finfo(np_dtype).max
+    return np.finfo(np_dtype).max
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """nan, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default the dtype's extremes);
+    integer and bool tensors come back unchanged (a copy). The gradient passes where input is finite."""
+    d = input._data
+    if d.dtype.kind in "biu":
+        return make(d.copy(), "NanToNumBackward0", (input,), lambda g: (g,), saves=False)
+    xp = array_module(d)
+    top = _largest_finite(d.dtype)
+    big = d.dtype.type(top if posinf is None else posinf)
+    small = d.dtype.type(-top if neginf is None else neginf)
+    out = xp.where(xp.isnan(d), d.dtype.type(nan), xp.where(d == np.inf, big, xp.where(d == -np.inf, small, d)))
+    return make(out.astype(d.dtype, copy=False), "NanToNumBackward0", (input,),
+                lambda g: (where(isfinite(input), g, 0.0),))
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input), computed from the nearer end as torch does (exact at weight 0
+    and 1). `end` and a tensor `weight` (unless zero-dim) must have input's dtype."""
+    for label, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not input.dtype and (label == "end" or t.ndim):
+            raise RuntimeError(f"expected dtype {input.dtype.cpp_name} for `{label}` but got dtype {t.dtype.cpp_name}")
+    weight_t = weight if isinstance(weight, Tensor) else None
+    if not input.is_floating_point():
+        kernel = "lerp_kernel_tensor" if weight_t is not None else "lerp_kernel_scalar"
+        raise _not_implemented(kernel, input._data.dtype)
+    a, b = input._data, end._data
+    w = weight_t._data.astype(a.dtype, copy=False) if weight_t is not None else _python_number(weight)
+    broadcast_shapes(broadcast_shapes(a.shape, b.shape), np.shape(w) if weight_t is None else w.shape)
+    xp = array_module(a)
+    diff = b - a
+    out = xp.where(xp.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)).astype(a.dtype, copy=False)
+
+    def backward(g):
+        grads = [sum_to(g * (1 - weight), input._data.shape) if input._requires_grad else None,
+                 sum_to(g * weight, end._data.shape) if end._requires_grad else None]
+        if weight_t is not None:
+            grads.append(sum_to(g * (end - input), weight_t._data.shape) if weight_t._requires_grad else None)
+        return tuple(grads)
+    if weight_t is None:
+        return make(out, "LerpBackward0", (input, end), backward, saves=())
+    return make(out, "LerpBackward1", (input, end, weight_t), backward)
+
+
+def _pointwise3(input, tensor1, tensor2):
+    """The three operands of addcmul/addcdiv as arrays of their promoted dtype."""
+    dt = _dtype.result_type(input, tensor1, tensor2).np
+    arrays = [t._data.astype(dt, copy=False) for t in (input, tensor1, tensor2)]
+    broadcast_shapes(broadcast_shapes(arrays[0].shape, arrays[1].shape), arrays[2].shape)
+    return arrays
+
+
+def _value_operand(value, np_dtype):
+    """addcmul's `value` in the operands' dtype: integer tensors truncate a float value, as torch does."""
+    value = _python_number(value)
+    return scalar_operand(int(value) if np_dtype.kind in "iu" else value, np_dtype)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    a, b, c = _pointwise3(input, tensor1, tensor2)
+    out = a + _value_operand(value, a.dtype) * b * c
+
+    def backward(g):
+        return (sum_to(g, input._data.shape) if input._requires_grad else None,
+                sum_to(g * value * tensor2, tensor1._data.shape) if tensor1._requires_grad else None,
+                sum_to(g * value * tensor1, tensor2._data.shape) if tensor2._requires_grad else None)
+    return make(out.astype(a.dtype, copy=False), "AddcmulBackward0", (input, tensor1, tensor2), backward,
+                (tensor1, tensor2))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (floating point only)."""
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+            "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + "
+            "value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * "
+            "tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    a, b, c = _pointwise3(input, tensor1, tensor2)
+    out = a + _value_operand(value, a.dtype) * (b / c)
+
+    def backward(g):
+        return (sum_to(g, input._data.shape) if input._requires_grad else None,
+                sum_to(g * value / tensor2, tensor1._data.shape) if tensor1._requires_grad else None,
+                sum_to(-g * value * tensor1 / (tensor2 * tensor2), tensor2._data.shape)
+                if tensor2._requires_grad else None)
+    return make(out.astype(a.dtype, copy=False), "AddcdivBackward0", (input, tensor1, tensor2), backward,
+                (tensor1, tensor2))
+
+
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
            "remainder", "fmod", "pow", "neg", "negative", "abs", "sign", "exp", "expm1", "log", "log2", "log10",
            "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clip",
            "clamp_min", "clamp_max", "minimum", "maximum", "where", "eq", "ne", "lt", "le", "gt", "ge",
            "greater", "less", "greater_equal", "less_equal", "not_equal", "logical_and", "logical_or",
            "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan",
-           "isinf", "isfinite", "allclose", "isclose", "equal", "floor", "ceil", "round", "trunc"]
+           "isinf", "isfinite", "allclose", "isclose", "equal", "floor", "ceil", "round", "trunc", "tan", "atan",
+           "asin", "acos", "sinh", "cosh", "erf", "erfc", "square", "nan_to_num", "lerp", "addcmul", "addcdiv",
+           "arctan", "arcsin", "arccos"]
+arctan, arcsin, arccos = atan, asin, acos
 subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, neg, clamp
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
@@ -697,7 +851,10 @@ _INPLACE = {"add_": add, "sub_": sub, "mul_": mul, "div_": div, "pow_": pow, "ne
             "bitwise_and_": bitwise_and, "bitwise_or_": bitwise_or, "bitwise_xor_": bitwise_xor,
             "bitwise_not_": bitwise_not, "logical_and_": logical_and, "logical_or_": logical_or,
             "logical_xor_": logical_xor, "logical_not_": logical_not, "eq_": eq, "ne_": ne, "lt_": lt,
-            "le_": le, "gt_": gt, "ge_": ge,
+            "le_": le, "gt_": gt, "ge_": ge, "tan_": tan, "atan_": atan, "asin_": asin, "acos_": acos,
+            "sinh_": sinh, "cosh_": cosh, "erf_": erf, "erfc_": erfc, "square_": square, "nan_to_num_": nan_to_num,
+            "lerp_": lerp, "addcmul_": addcmul, "addcdiv_": addcdiv, "arctan_": atan, "arcsin_": asin,
+            "arccos_": acos,
             "__iadd__": add, "__isub__": sub, "__imul__": mul, "__itruediv__": div, "__ipow__": pow,
             "__ifloordiv__": floor_divide, "__imod__": remainder, "__iand__": bitwise_and,
             "__ior__": bitwise_or, "__ixor__": bitwise_xor}

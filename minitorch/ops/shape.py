@@ -610,9 +610,124 @@ def unbind(input, dim=0):
                  for o, k in zip(outs, keys))
 
 
+# ----- triangles, diagonals and repeat_interleave --------------------------------------------------------
+def _triangle(input, diagonal, name):
+    data = input._data
+    if data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    out = getattr(array_module(data), name)(data, diagonal)
+    return make(out, name.capitalize() + "Backward0", (input,), lambda g: (_triangle(g, diagonal, name),),
+                saves=False)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dims (on and below the `diagonal`-th diagonal), zeros elsewhere."""
+    return _triangle(input, diagonal, "tril")
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of the last two dims (on and above the `diagonal`-th diagonal), zeros elsewhere."""
+    return _triangle(input, diagonal, "triu")
+
+
+def _diagonal_view(data, offset, d1, d2):
+    """NumPy's diagonal, made writable (it is a view of `data`, as torch's is)."""
+    out = array_module(data).diagonal(data, offset, d1, d2)
+    if isinstance(out, np.ndarray):
+        out.flags.writeable = True
+    return out
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """A view of the `offset`-th diagonal of the dims dim1 and dim2, which are dropped; the diagonal
+    becomes the last dim."""
+    data = input._data
+    d1, d2 = _wrap_dim(dim1, data.ndim), _wrap_dim(dim2, data.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    shape = data.shape
+    return _view(_diagonal_view(data, offset, d1, d2), "DiagonalBackward0", input,
+                 lambda g: (_diagonal_scatter(g, shape, offset, d1, d2),),
+                 lambda t: diagonal(t, offset, d1, d2))
+
+
+def _diagonal_scatter(grad, shape, offset, d1, d2):
+    """Zeros of `shape` with `grad` on the diagonal: the gradient of `diagonal`, itself differentiable."""
+    out = array_module(grad._data).zeros(shape, grad._data.dtype)
+    _diagonal_view(out, offset, d1, d2)[...] = grad._data
+    return make(out, "DiagonalBackwardBackward0", (grad,), lambda g: (diagonal(g, offset, d1, d2),), saves=False)
+
+
+def _diagonal_of(matrix, offset):
+    """diagonal() for diag, whose argument named `diagonal` hides the function."""
+    return diagonal(matrix, offset)
+
+
+def diag(input, diagonal=0):
+    """A 1-D tensor as the `diagonal`-th diagonal of a square matrix; of a matrix, that diagonal (a copy)."""
+    data = input._data
+    if data.ndim == 1:
+        n = data.shape[0] + abs(diagonal)
+        shape = (n, n)
+        out = _diagonal_scatter(Tensor._wrap(data), shape, diagonal, 0, 1)._data
+        return make(out, "DiagEmbedBackward0", (input,), lambda g: (_diagonal_of(g, diagonal),), saves=False)
+    if data.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {data.ndim}D")
+    shape = data.shape
+    return make(_diagonal_view(data, diagonal, 0, 1).copy(), "DiagonalBackward0_copy", (input,),
+                lambda g: (_diagonal_scatter(g, shape, diagonal, 0, 1),), saves=False)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (each slice along `dim`; of the flattened input without dim) repeated `repeats`
+    times in place (an int, or a tensor with one count per element). With only a tensor of counts,
+    the indices 0, 1 ... each repeated its count of times."""
+    if repeats is None:
+        return _repeat_indices(input)
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    data = input._data
+    d = _wrap_dim(dim, data.ndim)
+    if isinstance(repeats, Tensor):
+        if repeats.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        size = data.shape[d] if data.ndim else 1
+        counts = repeats if repeats.numel() != 1 else Tensor._wrap(
+            array_module(repeats._data).full(size, repeats._data.reshape(-1)[0], repeats._data.dtype))
+        if counts.numel() != size:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{counts.numel()} and input.size({d}) = {size}")
+        from .index import index_select
+        return index_select(input, d, _repeat_indices(counts))
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    shape = data.shape
+    out = array_module(data).repeat(data, repeats, axis=d) if data.ndim else data.reshape(1).repeat(repeats)
+
+    def backward(g):
+        split = shape[:d] + (shape[d] if shape else 1, repeats) + shape[d + 1:]
+        return (g.reshape(split).sum(d + 1).reshape(shape),)
+    return make(out, "ViewBackward0", (input,), backward, saves=False)
+
+
+def _repeat_indices(repeats):
+    """0, 1 ... each repeated as many times as `repeats` (a 1-D integer tensor) says."""
+    counts = repeats._data
+    if counts.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
+    if counts.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if bool((counts < 0).any()):
+        raise RuntimeError("repeats can not be negative")
+    xp = array_module(counts)
+    counts = counts.reshape(-1)
+    return make(xp.repeat(xp.arange(counts.shape[0], dtype=np.int64), counts), "repeat_interleave", (), None)
+
+
 __all__ = ["reshape", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes",
            "swapdims", "t", "movedim", "moveaxis", "flip", "roll", "tile", "select", "narrow", "cat", "concat",
-           "concatenate", "stack", "hstack", "vstack", "split", "split_with_sizes", "chunk", "unbind"]
+           "concatenate", "stack", "hstack", "vstack", "split", "split_with_sizes", "chunk", "unbind", "tril", "triu",
+           "diagonal", "diag", "repeat_interleave"]
 swapaxes = swapdims = transpose
 moveaxis = movedim
 concat = cat
@@ -626,4 +741,4 @@ _METHODS.update({
     "adjoint": lambda self: transpose(self, -2, -1), "_base": None, "_is_view": lambda self: self._base is not None,
     "_multi_output_view": False, "_view_fn": None,
 })
-_INPLACE = {}
+_INPLACE = {"tril_": tril, "triu_": triu}
