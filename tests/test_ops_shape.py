@@ -378,3 +378,14 @@ def cuda_matches_cpu(fn, *arrays):
 def test_cuda_matches_cpu(case):
     fn, shapes = CASES[case]
     cuda_matches_cpu(fn, *[data(s, seed=i) for i, s in enumerate(shapes)])
+
+
+@pytest.mark.parametrize("dims", [(0, -1), (-1, 0), (1, -1), (0, 1)])
+def test_flatten_zero_dim_checks_dims(torch, dims):
+    """A 0-d tensor flattens to one element, but only for dims 0 / -1 (what nn.Flatten passes errors)."""
+    def run(lib):
+        try:
+            return ("ok", tuple(lib.tensor(1.5).flatten(*dims).shape))
+        except Exception as e:
+            return (type(e).__name__, str(e))
+    assert run(minitorch) == run(torch)

@@ -170,9 +170,9 @@ def reshape_as(input, other):
 
 def flatten(input, start_dim=0, end_dim=-1):
     n = input._data.ndim
+    start, end = _wrap_dim(start_dim, n), _wrap_dim(end_dim, n)
     if n == 0:
         return reshape(input, 1)
-    start, end = _wrap_dim(start_dim, n), _wrap_dim(end_dim, n)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
