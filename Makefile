@@ -1,6 +1,7 @@
 # Two commands, both from a fresh clone (needs python3 >= 3.10 with venv):
 #   make lab    open the workbook in JupyterLab
-#   make test   run the test suite (PyTorch parity and NVRTC kernel checks where they can be installed)
+#   make test   run the test suite (PyTorch parity and NVRTC kernel checks where they can be installed),
+#               the notebooks (nbval, and in JupyterLab with a headless chromium) and the grader checks
 # Both create .venv on first use; a stamp file per extra means a second run installs nothing.
 # Delete .venv (or .venv/*.stamp) to reinstall.
 
@@ -17,8 +18,16 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(VENV)/notebooks.stamp
 	$(VENV)/bin/jupyter lab notebooks/ $(ROOT_FLAG)
 
+# The grader checks (reference solutions score 100%, untouched stubs are all "todo"), strict nbval on
+# every notebook (serially: outputs must match the stored ones), then the unit tests over tests/
+# (the browser smoke test included). Each step runs even when an earlier one failed; any failure fails.
 test: $(VENV)/test.stamp
-	$(PY) -m pytest
+	@status=0; \
+	$(PY) -m grader --target solutions --expect-full || status=1; \
+	$(PY) -m grader --target exercises --expect-todo || status=1; \
+	$(PY) -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg notebooks/ || status=1; \
+	$(PY) -m pytest || status=1; \
+	exit $$status
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +39,7 @@ $(VENV)/notebooks.stamp: pyproject.toml | $(PY)
 # torch (parity tests) and NVRTC (CUDA kernel compile check) are best effort: without them those
 # tests skip visibly, and CI turns the skips into failures (see .ci/run).
 $(VENV)/test.stamp: pyproject.toml | $(PY)
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,notebooks]'
 	$(PIP) install -e '.[test,parity]' || echo "NOTE: PyTorch 2.13.0 could not be installed: parity tests will skip."
 	$(PIP) install -e '.[test,nvrtc]' || echo "NOTE: CuPy/NVRTC could not be installed: kernel compile tests will skip."
 	touch $@
