@@ -1,5 +1,7 @@
 """minitorch: a small PyTorch-compatible deep-learning package (NumPy on cpu, CuPy on cuda).
 Write `import minitorch as torch` and use the torch API."""
+from ._malloc import keep_freed_memory as _keep_freed_memory
+_keep_freed_memory()
 from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, half, float,
                      double, short, int, long, dtype, get_default_dtype, set_default_dtype, promote_types,
                      result_type)

@@ -112,11 +112,14 @@ def _im2col(x, k, s, pads, d, out_hw, channel_major=False):
 
 def _col2im(cols, in_hw, k, s, pads, d, out_hw, n=None):
     """Columns -> (N, C, H, W), summing overlapping windows: the adjoint of _im2col. `n` is the batch
-    size of channel-major columns (None for batch-major ones)."""
+    size of channel-major columns (None for batch-major ones). On cpu the sums go into a buffer whose
+    memory order follows the columns' (channel-major columns give a (C, N, H, W) buffer, returned as an
+    (N, C, H, W) view), so that every window is read in memory order."""
     if n is None and cols.ndim == 2:
         return _col2im(cols[None], in_hw, k, s, pads, d, out_hw)[0]
     kk = k[0] * k[1]
-    if n is not None:
+    channel_major = n is not None
+    if channel_major:
         cols = cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2)
     n, c = cols.shape[0], cols.shape[1] // kk
     if _is_cuda(cols) and _kernel_fits(in_hw, k, s, pads, d, out_hw):
@@ -125,7 +128,8 @@ def _col2im(cols, in_hw, k, s, pads, d, out_hw, n=None):
     windows = cols.reshape(n, c, k[0], k[1], out_hw[0], out_hw[1])
     (t, _), (lft, _) = pads
     full = [max(in_hw[a] + pads[a][0] + pads[a][1], (out_hw[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1) for a in (0, 1)]
-    buf = xp.zeros((n, c, *full), dtype=cols.dtype)
+    buf = (xp.zeros((c, n, *full), dtype=cols.dtype).transpose(1, 0, 2, 3) if channel_major
+           else xp.zeros((n, c, *full), dtype=cols.dtype))
     for i, j, key in _offsets(k, s, d, out_hw):
         buf[key] += windows[:, :, i, j]
     return buf[:, :, t:t + in_hw[0], lft:lft + in_hw[1]]
@@ -416,37 +420,55 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+def _select(pick, hit, t):
+    """pick := t where hit, in place: `pick - hit * (pick - t)` is exact in unsigned wrap-around arithmetic,
+    and several times faster than a masked copy."""
+    pick -= hit * (pick - t)
+
+
 def _max_pool_arrays(x, k, s, d, out_hw, pads):
-    """(values, indices into each H*W plane) of the max over each window; a NaN wins, as in torch."""
+    """(values, indices into each H*W plane) of the max over each window. As in torch the first maximum
+    wins, a NaN beats everything (the last NaN of a window wins) and padding never wins."""
     xp = array_module(x)
     h, w = x.shape[-2:]
     if _is_cuda(x) and _kernel_fits((h, w), k, s, ((pads[0][0],) * 2, (pads[1][0],) * 2), d, out_hw):
         values, indices = _cuda_ops().max_pool2d(x.reshape(1, -1, h, w), k, s, (pads[0][0], pads[1][0]), d, out_hw)
         return values.reshape(x.shape[:-2] + out_hw), indices.reshape(x.shape[:-2] + out_hw)
     xpad = _pad(x, pads, _lowest(x.dtype))
-    best, where = None, None
-    for i, j, key in _offsets(k, s, d, out_hw):
-        v = xpad[key]
-        if best is None:
-            best, where = v.copy(), xp.zeros(v.shape, dtype=np.int64)
-            continue
-        better = (v > best) | (v != v)
-        xp.copyto(best, v, where=better)
-        xp.copyto(where, i * k[1] + j, where=better)
-    rows = xp.arange(out_hw[0]).reshape(-1, 1) * s[0] - pads[0][0] + (where // k[1]) * d[0]
-    cols = xp.arange(out_hw[1]) * s[1] - pads[1][0] + (where % k[1]) * d[1]
-    return best, rows * w + cols
+    offsets = _offsets(k, s, d, out_hw)
+    views = [xpad[key] for _, _, key in offsets]
+    best = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(best, v, out=best)
+    rows = xp.arange(out_hw[0]).reshape(-1, 1) * s[0] - pads[0][0]
+    cols = xp.arange(out_hw[1]) * s[1] - pads[1][0]
+    padded = any(p for pair in pads for p in pair)
+    pick = xp.full(best.shape, len(views) - 1, dtype=np.min_scalar_type(len(views) - 1))
+    for t in reversed(range(len(views))):  # backwards, so that the first maximum is picked last
+        hit = views[t] == best
+        if padded:
+            i, j = offsets[t][:2]
+            r, c = rows + i * d[0], cols + j * d[1]
+            hit &= (r >= 0) & (r < h) & (c >= 0) & (c < w)
+        _select(pick, hit, t)
+    if best.dtype.kind == "f" and xp.isnan(best).any():
+        for t, v in enumerate(views):
+            _select(pick, v != v, t)
+    shift = xp.asarray([i * d[0] * w + j * d[1] for i, j, _ in offsets])
+    return best, rows * w + cols + shift[pick]
 
 
 def _scatter_planes(g, indices, in_hw):
-    """Add each g into its plane at `indices`: the gradient of max pooling."""
+    """Add each g into its plane at `indices`: the gradient of max pooling. The sums run in output order in
+    g's dtype, as torch's do."""
     xp = array_module(g)
     planes, plane = g.size // (g.shape[-1] * g.shape[-2]), in_hw[0] * in_hw[1]
     if _is_cuda(g):
         return _cuda_ops().max_pool2d_backward(g, indices, (1, planes) + tuple(in_hw)).reshape(g.shape[:-2] + in_hw)
-    flat = (indices.reshape(planes, -1) + xp.arange(planes).reshape(-1, 1) * plane).ravel()
-    out = xp.bincount(flat, weights=g.ravel(), minlength=planes * plane)
-    return out.astype(g.dtype, copy=False).reshape(g.shape[:-2] + in_hw)
+    flat = indices.reshape(planes, -1) + xp.arange(planes).reshape(-1, 1) * plane
+    out = xp.zeros(planes * plane, dtype=g.dtype)
+    np.add.at(out, flat.ravel(), g.ravel())
+    return out.reshape(g.shape[:-2] + in_hw)
 
 
 def _max_pool2d(input, k, s, p, d, ceil_mode):
