@@ -107,8 +107,9 @@ def device_of(array):
 
 
 def array_module(array):
-    """NumPy for NumPy arrays, CuPy for CuPy arrays: the `xp` that ops are written against."""
-    if type(array) is np.ndarray:
+    """NumPy for NumPy arrays (and the NumPy scalars that 0-d arithmetic returns), CuPy for CuPy arrays:
+    the `xp` that ops are written against."""
+    if type(array) is np.ndarray or isinstance(array, np.generic):
         return np
     from .cuda import _cupy
     return _cupy()

@@ -209,3 +209,17 @@ def test_batch_first_output_grad_fn(torch, name):
         out, _ = getattr(lib.nn, name)(4, 5, batch_first=True)(lib.randn(3, 2, 4))
         names.append(out.grad_fn.name())
     assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("fn", ["smooth_l1_loss", "gelu", "dropout", "erf", "masked_select"])
+def test_zero_dim_inputs(torch, fn):
+    """0-d inputs, whose NumPy arithmetic yields NumPy scalars rather than arrays, work as in torch."""
+    def run(lib):
+        F = lib.nn.functional
+        x = lib.tensor(0.7, requires_grad=True)
+        out = {"smooth_l1_loss": lambda: F.smooth_l1_loss(x, lib.tensor(0.2)), "gelu": lambda: F.gelu(x),
+               "dropout": lambda: F.dropout(x, 0.0), "erf": lambda: lib.erf(x),
+               "masked_select": lambda: lib.masked_select(lib.tensor([1.0, 2.0]), lib.tensor(True))}[fn]()
+        grad = lib.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
+        return repr(out), None if grad is None else round(grad.item(), 6)
+    assert run(minitorch) == run(torch)

@@ -499,7 +499,8 @@ def _cross_entropy_probabilities(input, logp, target, weight, reduction, label_s
     if reduction == "mean":  # torch divides by the Python count (a DivBackward1 node)
         count = input.numel() // classes if input.dim() >= 2 else 1
         total = loss.sum()
-        return make(total._data / count, "DivBackward1", (total,), lambda g: (g / count,), saves=False)
+        data = total._data / total._data.dtype.type(count)
+        return make(data, "DivBackward1", (total,), lambda g: (g / count,), saves=False)
     return _reduce(loss, reduction)
 
 

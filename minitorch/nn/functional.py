@@ -62,7 +62,7 @@ def relu_(input):
 
 def _leaky_relu(input, negative_slope):
     data = input._data
-    out = array_module(data).where(data > 0, data, data * negative_slope)
+    out = array_module(data).where(data > 0, data, data * data.dtype.type(negative_slope))
     return make(out, "LeakyReluBackward0", (input,),
                 lambda g: (where(input > 0, g, g * negative_slope),))
 

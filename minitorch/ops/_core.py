@@ -98,21 +98,27 @@ SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
 _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
                for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
 
+# NumPy 1.x lets a Python number upcast a zero-dim array (int8 + 1 is int64, float32 * 2.0 is float64) and an
+# array it does not fit (int8 + 1000 is int16); NumPy 2 (NEP 50) computes in the array's dtype, as torch does.
+# On NumPy 1 operand numbers therefore become NumPy scalars of the op's dtype, which never upcast.
+NUMPY1 = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
 
 def scalar_operand(value, np_dtype):
     """A Python number as an operand of an array of `np_dtype` (the promoted dtype of the op): unchanged
-    where NumPy computes in np_dtype anyway, wrapped modulo 2**bits where an integer does not fit (torch
-    casts the number to the tensor's integer dtype: uint8 + (-2) is uint8 + 254)."""
+    where NumPy computes in np_dtype anyway (a NumPy scalar of np_dtype on NumPy 1, see NUMPY1), wrapped
+    modulo 2**bits where an integer does not fit (torch casts the number to the tensor's integer dtype:
+    uint8 + (-2) is uint8 + 254)."""
     rng = _INT_RANGES.get(np_dtype)
     if rng is None or rng[0] <= value <= rng[1]:
-        return value
+        return np_dtype.type(value) if NUMPY1 else value
     return np.array(value).astype(np_dtype)[()]
 
 
 def binary(a, b):
     """Arrays for a binary op on `a` (a Tensor) and `b` (Tensor or number), cast to torch's promoted dtype.
-    Returns (a_array, b_array_or_number, b_tensor_or_None). A number stays a Python number that NumPy
-    does not let upcast the array."""
+    Returns (a_array, b_array_or_number, b_tensor_or_None). A number stays a number that NumPy does not
+    let upcast the array (see scalar_operand)."""
     ad = a._data
     if isinstance(b, Tensor):
         bd = b._data
@@ -134,15 +140,14 @@ def binary(a, b):
             b = b.item()
         kind = ad.dtype.kind
         if kind == "f" or _is_bf16(ad):
-            return ad, b, None
+            return ad, ad.dtype.type(b) if NUMPY1 else b, None
         if isinstance(b, float):
             ad = ad.astype(_dtype.get_default_dtype().np)
+        elif isinstance(b, bool):  # a bool never upcasts the array, on either NumPy
+            return ad, b, None
         elif kind == "b":
-            if not isinstance(b, bool):
-                ad = ad.astype(np.int64)
-        elif not isinstance(b, bool):
-            b = scalar_operand(b, ad.dtype)
-        return ad, b, None
+            ad = ad.astype(np.int64)
+        return ad, scalar_operand(b, ad.dtype), None
     raise TypeError(f"unsupported operand type(s): 'Tensor' and '{type(b).__name__}'")
 
 

@@ -8,7 +8,7 @@ from .. import _dtype
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ._core import (SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
+from ._core import (NUMPY1, SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
                     sum_to)
 
 _grad_state = grad_mode._state
@@ -54,18 +54,20 @@ def _check_integer_divisor(b):
 
 
 # ----- arithmetic ---------------------------------------------------------------------------------------
-def _check_alpha(a, alpha):
+def _alpha(a, alpha):
+    """add's or sub's alpha, checked as torch does, as a NumPy scalar of the op's dtype (which, unlike a
+    Python number on NumPy 1, never upcasts a zero-dim array)."""
     if isinstance(alpha, float) and a.dtype.kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if isinstance(alpha, bool) and a.dtype.kind != "b":
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return a.dtype.type(alpha)
 
 
 def add(input, other, *, alpha=1):
     a, b, bt = binary(input, other)
     if alpha != 1 or alpha is True:
-        _check_alpha(a, alpha)
-        b = b * alpha
+        b = b * _alpha(a, alpha)
     shape_a = input._data.shape
 
     def backward(g):
@@ -93,8 +95,7 @@ def sub(input, other, *, alpha=1):
         _check_bool_subtraction(input, other)
     a, b, bt = binary(input, other)
     if alpha != 1 or alpha is True:
-        _check_alpha(a, alpha)
-        b = b * alpha
+        b = b * _alpha(a, alpha)
     shape_a = input._data.shape
 
     def backward(g):
@@ -112,13 +113,13 @@ def rsub(input, other, *, alpha=1):
             _check_bool_subtraction(other, input)
         a, b, _ = binary(other, input)
         shape_a, shape_b = other._data.shape, input._data.shape
-        out = make(a - (b * alpha if alpha != 1 else b), "RsubBackward0", (input, other),
+        out = make(a - (b * _alpha(a, alpha) if alpha != 1 else b), "RsubBackward0", (input, other),
                    lambda g: (sum_to(-g if alpha == 1 else g * -alpha, shape_b), sum_to(g, shape_a)), saves=False)
         return out
     if input._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
         _check_bool_subtraction(input, other)
     a, b, _ = binary(input, other)
-    return make(b - (a * alpha if alpha != 1 else a), "RsubBackward1", (input,),
+    return make(b - (a * _alpha(a, alpha) if alpha != 1 else a), "RsubBackward1", (input,),
                 lambda g: (-g if alpha == 1 else g * -alpha,), saves=False)
 
 
@@ -155,7 +156,8 @@ def _true_division_operands(input, other):
     other = _python_number(other)
     if not isinstance(other, SCALAR_TYPES):
         return binary(input, other)  # raises the unsupported-operand error
-    return _float_array(input), other, None
+    a = _float_array(input)
+    return a, a.dtype.type(other) if NUMPY1 else other, None
 
 
 def div(input, other, *, rounding_mode=None):
@@ -268,7 +270,7 @@ def _integer_power(xp, a, b):
     negative = b < 0
     if not negative.any():
         return a ** b
-    out = a ** xp.where(negative, 0, b)
+    out = a ** xp.where(negative, b.dtype.type(0), b)
     odd = (b % 2) == 1
     inverse = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(out.dtype)
     return xp.where(negative, inverse, out)
@@ -301,7 +303,7 @@ def _pow_scalar_exponent(input, a, b, exponent):
     if kind in "iu" and isinstance(exponent, (int, np.integer)):
         if exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if not isinstance(b, int):  # the exponent did not fit the integer dtype
+        if b != exponent:  # the exponent did not fit the integer dtype
             raise RuntimeError(f"value cannot be converted to type {a.dtype.name}_t without overflow")
     out = (a.astype(np.int8) ** b).astype(np.bool_) if kind == "b" else a ** b
 
@@ -375,7 +377,7 @@ def _unary_with_input(name, compute, grad_from_input):
 
 exp = _unary_with_output("ExpBackward0", lambda xp, a: xp.exp(a), lambda g, out: g * out)
 sqrt = _unary_with_output("SqrtBackward0", lambda xp, a: xp.sqrt(a), lambda g, out: g / (2 * out))
-rsqrt = _unary_with_output("RsqrtBackward0", lambda xp, a: 1 / xp.sqrt(a),
+rsqrt = _unary_with_output("RsqrtBackward0", lambda xp, a: xp.reciprocal(xp.sqrt(a)),
                            lambda g, out: g * -0.5 * out * out * out)
 tanh = _unary_with_output("TanhBackward0", lambda xp, a: xp.tanh(a), lambda g, out: g * (1 - out * out))
 sigmoid = _unary_with_output("SigmoidBackward0", lambda xp, a: _sigmoid(xp, a),
@@ -386,7 +388,7 @@ log10 = _unary_with_input("Log10Backward0", lambda xp, a: xp.log10(a),
                           lambda g, x: g / (x * 2.302585092994046))
 log1p = _unary_with_input("Log1PBackward0", lambda xp, a: xp.log1p(a), lambda g, x: g / (x + 1))
 expm1 = _unary_with_output("Expm1Backward0", lambda xp, a: xp.expm1(a), lambda g, out: g * (out + 1))
-reciprocal = _unary_with_output("ReciprocalBackward0", lambda xp, a: 1 / a, lambda g, out: -g * out * out)
+reciprocal = _unary_with_output("ReciprocalBackward0", lambda xp, a: xp.reciprocal(a), lambda g, out: -g * out * out)
 sin = _unary_with_input("SinBackward0", lambda xp, a: xp.sin(a), lambda g, x: g * cos(x))
 cos = _unary_with_input("CosBackward0", lambda xp, a: xp.cos(a), lambda g, x: -g * sin(x))
 
@@ -701,7 +703,7 @@ def _special(name, a):
         import cupyx.scipy.special
         return getattr(cupyx.scipy.special, name)(a).astype(a.dtype, copy=False)
     import math
-    return np.frompyfunc(getattr(math, name), 1, 1)(a.astype(np.float64)).astype(np.float64).astype(a.dtype)
+    return np.asarray(np.frompyfunc(getattr(math, name), 1, 1)(a.astype(np.float64)), np.float64).astype(a.dtype)
 
 
 _TWO_OVER_SQRT_PI = 1.1283791670955126

@@ -458,7 +458,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     elif p == 2:
         value = xp.sqrt((data * data).sum(axis=axes, keepdims=keepdim))
     else:
-        value = (size ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        value = (size ** data.dtype.type(p)).sum(axis=axes, keepdims=keepdim) ** data.dtype.type(1.0 / p)
     result = make(value, "LinalgVectorNormBackward0", (input,), None)
     if result._grad_fn is not None:
         def backward(g):
