@@ -223,3 +223,20 @@ def test_zero_dim_inputs(torch, fn):
         grad = lib.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
         return repr(out), None if grad is None else round(grad.item(), 6)
     assert run(minitorch) == run(torch)
+
+
+def test_linear_weight_grad_is_laid_out_like_the_weight(torch):
+    """The gradient reaching a Linear weight has the weight's (row-major) strides, as in torch, and the
+    same values, whether the input is a matrix, a batch of matrices, or transposed."""
+    x = np.random.default_rng(0).standard_normal((6, 4, 5))
+    for make_input in (lambda t: t[0], lambda t: t, lambda t: t[0].T.contiguous().T):
+        grads = []
+        for lib in (minitorch, torch):
+            layer = lib.nn.Linear(5, 3).double()
+            with lib.no_grad():
+                layer.weight.copy_(lib.tensor(np.arange(15.0).reshape(3, 5) / 10))
+                layer.bias.fill_(0.5)
+            layer(make_input(lib.tensor(x))).pow(2).sum().backward()
+            grads.append(layer.weight.grad)
+        assert grads[0].stride() == grads[1].stride() == (5, 1)
+        np.testing.assert_allclose(grads[0].numpy(), grads[1].numpy(), rtol=1e-12)

@@ -4,7 +4,7 @@ from .._device import array_module
 from ..autograd.grad_mode import no_grad
 from ..ops._core import make, sum_to
 from ..ops.inplace import inplace_variant
-from ..ops.linalg import _check_mm, matmul, mm
+from ..ops.linalg import _check_mm, matmul, mm_grads
 from ..ops.pointwise import _dtype_name, relu as _relu, sigmoid, tanh, where
 from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
                     max_pool1d, max_pool2d, unfold)
@@ -28,9 +28,7 @@ def _addmm(bias, mat1, mat2):
         bias.expand(mat1.shape[0], mat2.shape[1])  # torch's error when bias does not fit the output
 
     def backward(g):
-        return (sum_to(g, bias.shape) if bias._requires_grad else None,
-                mm(g, mat2.t()) if mat1._requires_grad else None,
-                mm(mat1.t(), g) if mat2._requires_grad else None)
+        return (sum_to(g, bias.shape) if bias._requires_grad else None,) + mm_grads(g, mat1, mat2)
     return make(mat1._data @ mat2._data + bias._data, "AddmmBackward0", (bias, mat1, mat2), backward)
 
 

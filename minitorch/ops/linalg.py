@@ -118,15 +118,23 @@ def mv(input, vec):
     return make(a @ b, "MvBackward0", (input, vec), backward)
 
 
+def mm_grads(g, mat1, mat2):
+    """The gradients of mat1 @ mat2 (None where not required), each laid out like its operand: for a
+    transposed operand (e.g. `weight.t()` in a linear layer) the transposed product is computed and viewed
+    back, so the gradient reaching the weight is C-contiguous and stores without a transposing copy."""
+    def like(operand, left, right):
+        if operand._data.flags.f_contiguous and not operand._data.flags.c_contiguous:
+            return _mT(mm(_mT(right), _mT(left)))
+        return mm(left, right)
+    return (like(mat1, g, _mT(mat2)) if mat1._requires_grad else None,
+            like(mat2, _mT(mat1), g) if mat2._requires_grad else None)
+
+
 def mm(input, mat2):
     _check_tensor("mm", "mat2", 2, mat2)
     a, b = input._data, mat2._data
     _check_mm(a, b)
-
-    def backward(g):
-        return (mm(g, _mT(mat2)) if input._requires_grad else None,
-                mm(_mT(input), g) if mat2._requires_grad else None)
-    return make(a @ b, "MmBackward0", (input, mat2), backward)
+    return make(a @ b, "MmBackward0", (input, mat2), lambda g: mm_grads(g, input, mat2))
 
 
 def bmm(input, mat2):
