@@ -15,7 +15,7 @@ from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import enable_grad
 from ..autograd.graph import add_hook
-from ..nn.modules.module import _typename
+from ..nn.modules.module import _typename, reset_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -196,18 +196,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's gradient: to None (the default), or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        reset_grads(chain.from_iterable(group["params"] for group in self.param_groups), set_to_none)
 
     def step(self, closure=None):
         """Perform one optimization step (a subclass's job)."""

@@ -159,6 +159,22 @@ class _WrappedHook:
             self.module = weakref.ref(state["module"])
 
 
+def reset_grads(params, set_to_none):
+    """What Module.zero_grad and Optimizer.zero_grad do to each parameter: drop its gradient, or detach it
+    from any graph and fill it with zeros in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad.zero_()
+
+
 def _typename(obj):
     """torch.typename: 'torch.FloatTensor' for tensors, the qualified class name otherwise."""
     if isinstance(obj, Tensor):
@@ -486,17 +502,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters: to None (default) or to zeros in place."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call fn(module) on every descendant (children first), then on self."""
