@@ -1,6 +1,6 @@
 """Browser smoke test: each chapter opens in JupyterLab (headless chromium driven by playwright), runs
 all its cells, and shows no error output except in cells tagged `raises-exception`. A screenshot per
-chapter lands in build/screenshots/NN_topic.png.
+chapter, showing its first figure, lands in build/screenshots/NN_topic.png.
 
 The notebooks are copied to a temporary folder first, so the stored .ipynb files are never touched.
 Debian's chromium is used (playwright's own browser download is not needed); the test installs it
@@ -160,11 +160,14 @@ PROGRESS = """() => {
     return {idle: widget.sessionContext.session?.kernel?.status === 'idle', counts: counts};
 }"""
 
-SCROLL_TO_TOP = """async () => {
+SCROLL_TO_FIGURE = """async () => {
     window.jupyterapp.shell.collapseLeft();
     const notebook = window.jupyterapp.shell.currentWidget.content;
-    notebook.activeCellIndex = 0;
-    await notebook.scrollToItem(0, 'start');
+    const hasImage = cell => cell.model.type === 'code' && cell.model.outputs.toJSON()
+        .some(output => output.data && output.data['image/png']);
+    const index = Math.max(0, notebook.widgets.findIndex(hasImage));
+    notebook.activeCellIndex = index;
+    await notebook.scrollToItem(index, 'start');
 }"""
 
 
@@ -186,7 +189,7 @@ def _wait_until_settled(page, name, deadline):
 
 
 def run_all_cells(browser, lab, name, screenshot):
-    """Open notebook `name` in JupyterLab, run all cells, save a screenshot of its top, shut its kernel
+    """Open notebook `name` in JupyterLab, run all cells, save a screenshot of its first figure (or its top), shut its kernel
     down; returns each code cell's first line, execution count, error outputs and tags."""
     base, token = lab
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -197,7 +200,7 @@ def run_all_cells(browser, lab, name, screenshot):
         page.evaluate(RUN_ALL, RUN_TIMEOUT_S * 1000)
         _wait_until_settled(page, name, deadline)
         cells = page.evaluate(CELL_STATES)
-        page.evaluate(SCROLL_TO_TOP)
+        page.evaluate(SCROLL_TO_FIGURE)
         page.wait_for_timeout(500)
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot))
