@@ -8,8 +8,7 @@ import pytest
 
 import minitorch
 
-from .test_ops_reduce import check_grads, compare, data, same_error
-from .test_ops_shape import cuda_matches_cpu
+from ._ops_parity import check_grads, compare, cuda_matches_cpu, data, same_error
 
 DTYPES = ("float32", "float64", "int64")
 

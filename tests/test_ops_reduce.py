@@ -7,101 +7,11 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.autograd import gradcheck
+
+from ._ops_parity import check_grads, compare, data, flat, same_error
 
 FLOATS = ("float32", "float64")
 INTS = ("int64", "int32", "uint8", "bool")
-
-
-def data(shape, dtype="float64", seed=0):
-    """Random numpy data of `dtype`: normals for floats, small integers, or random booleans."""
-    rng = np.random.default_rng(seed)
-    if dtype == "bool":
-        return rng.random(shape) > 0.5
-    if dtype in ("uint8",):
-        return rng.integers(0, 6, shape).astype(dtype)
-    if np.dtype(dtype).kind == "i":
-        return rng.integers(-5, 6, shape).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
-
-
-def _tensors(lib, arrays, grad):
-    return [lib.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
-
-
-def _flat(out):
-    return list(out) if isinstance(out, tuple) else [out]
-
-
-def _close(ours, theirs, dtype):
-    tol = {"float64": 1e-9, "float16": 1e-2}.get(dtype, 2e-5)
-    np.testing.assert_allclose(np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64),
-                               rtol=tol, atol=tol, equal_nan=True)
-
-
-def _describe(t):
-    return str(t.dtype), tuple(t.shape), t.grad_fn.name() if t.grad_fn is not None else None
-
-
-def compare(torch, fn, *arrays, grad=True):
-    """Run fn(lib, *tensors) with minitorch and with torch on the same numpy `arrays`; assert the outputs
-    have the same dtypes, shapes, grad_fn names and values, and that the gradients of the float inputs
-    (for the same random output gradient) match. Returns minitorch's outputs."""
-    results = {}
-    for lib in (minitorch, torch):
-        inputs = _tensors(lib, arrays, grad)
-        outs = _flat(fn(lib, *inputs))
-        grads = None
-        wanted = [t for t in inputs if t.requires_grad]
-        live = [o for o in outs if o.requires_grad]
-        if wanted and live:
-            seeds = [lib.tensor(data(tuple(o.shape), str(o.dtype).split(".")[1], seed=7)) for o in live]
-            grads = lib.autograd.grad(live, wanted, seeds, allow_unused=True)
-        results[lib.__name__] = outs, grads
-    (ours, our_grads), (theirs, their_grads) = results["minitorch"], results["torch"]
-    assert len(ours) == len(theirs)
-    for o, t in zip(ours, theirs):
-        assert _describe(o) == _describe(t)
-        _close(o.detach().numpy(), t.detach().numpy(), str(t.dtype).split(".")[1])
-    assert (our_grads is None) == (their_grads is None)
-    for o, t in zip(our_grads or (), their_grads or ()):
-        assert (o is None) == (t is None)
-        if o is not None:
-            assert _describe(o)[:2] == _describe(t)[:2]
-            _close(o.numpy(), t.numpy(), str(t.dtype).split(".")[1])
-    return ours
-
-
-def same_error(torch, fn, *arrays):
-    """fn raises the same exception type and message with minitorch as with torch."""
-    seen = []
-    for lib in (minitorch, torch):
-        inputs = _tensors(lib, arrays, False)
-        with pytest.raises(Exception) as info:
-            fn(lib, *inputs)
-        seen.append((type(info.value).__name__, str(info.value)))
-    assert seen[0] == seen[1]
-
-
-def check_grads(fn, *arrays):
-    """gradcheck of fn(minitorch, *tensors) in float64, then of its gradient (computed with
-    create_graph=True) as a function of both the inputs and the output gradient: double backward."""
-    inputs = tuple(minitorch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays)
-
-    def f(*xs):  # the differentiable outputs (max(dim) also returns integer indices)
-        return tuple(o for o in _flat(fn(minitorch, *xs)) if o.is_floating_point())
-    assert gradcheck(f, inputs)
-    outs = [o for o in _flat(f(*inputs)) if o.requires_grad]
-    seeds = tuple(minitorch.tensor(data(tuple(o.shape), seed=3), requires_grad=True) for o in outs)
-
-    def first_grad(*args):
-        xs, vs = args[:len(inputs)], args[len(inputs):]
-        with minitorch.enable_grad():  # gradcheck evaluates under no_grad for its finite differences
-            live = [o for o in _flat(f(*xs)) if o.requires_grad]
-            grads = minitorch.autograd.grad(live, xs, vs, create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None)
-    if first_grad(*inputs, *seeds):  # norm(p=0) has no gradient at all
-        assert gradcheck(first_grad, inputs + seeds)
 
 
 # ----- sum, mean, prod, cumsum --------------------------------------------------------------------------
@@ -486,7 +396,7 @@ def test_cuda_matches_cpu(case):
     results = []
     for device in ("cpu", "cuda"):
         t = minitorch.tensor(x, device=device, requires_grad=True)
-        outs = _flat(fn(minitorch, t))
+        outs = flat(fn(minitorch, t))
         live = [o for o in outs if o.requires_grad]
         grads = minitorch.autograd.grad(live, t, [minitorch.ones_like(o) for o in live],
                                         allow_unused=True) if live else ()

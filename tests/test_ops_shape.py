@@ -3,12 +3,11 @@ PyTorch (values, dtypes, shapes, grad_fn names), gradcheck in float64, memory sh
 torch's error messages."""
 import warnings
 
-import numpy as np
 import pytest
 
 import minitorch
 
-from .test_ops_reduce import check_grads, compare, data, same_error
+from ._ops_parity import check_grads, compare, cuda_matches_cpu, data, same_error
 
 DTYPES = ("float32", "float64", "int64")
 
@@ -351,26 +350,6 @@ def test_errors(torch, case):
 
 
 # ----- cuda ----------------------------------------------------------------------------------------------------
-def cuda_matches_cpu(fn, *arrays):
-    """fn(minitorch, *tensors) on cuda gives the values and input gradients it gives on cpu."""
-    seen = []
-    for device in ("cpu", "cuda"):
-        xs = [minitorch.tensor(a, device=device, requires_grad=a.dtype.kind == "f") for a in arrays]
-        outs = fn(minitorch, *xs)
-        outs = outs if isinstance(outs, tuple) else (outs,)
-        assert all(o.device.type == device for o in outs)
-        live = [o for o in outs if o.requires_grad]
-        if live:
-            sum((o * o).sum() for o in live).backward()
-        seen.append(([o.detach().cpu().numpy() for o in outs],
-                     [x.grad.cpu().numpy() if x.grad is not None else None for x in xs]))
-    (cpu_outs, cpu_grads), (gpu_outs, gpu_grads) = seen
-    for a, b in zip(cpu_outs + cpu_grads, gpu_outs + gpu_grads):
-        assert (a is None) == (b is None)
-        if a is not None:
-            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
-
-
 @pytest.mark.cuda
 @pytest.mark.parametrize("case", ["reshape_noncontiguous", "view", "permute", "T", "squeeze_tuple", "unsqueeze",
                                   "expand", "repeat", "flip", "roll_dims", "narrow", "select", "cat_dim",
