@@ -6,20 +6,21 @@ from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, 
                      double, short, int, long, dtype, get_default_dtype, set_default_dtype, promote_types,
                      result_type)
 from ._device import device
+from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc
 from ._size import Size
 from ._tensor import Tensor
 from ._tensor_str import set_printoptions
-from . import ops as _ops
-from ._creation import (tensor, as_tensor, from_numpy, from_dlpack, zeros, ones, full, empty, zeros_like,
-                        ones_like, full_like, empty_like, eye, arange, linspace, logspace, rand, randn, randint,
-                        randperm, normal, rand_like, randn_like, randint_like)
+from . import _entries
+_entries.bind_tensor()
+globals().update(_entries.functions())  # the torch.* functions (add, exp, matmul, cat, zeros ...), each an entry
+from ._creation import from_dlpack
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd, cuda
 from . import nn
 from . import optim
-from .ops.functions import *  # noqa: F401,F403  the torch.* function namespace (add, exp, matmul, cat ...)
+from . import overrides
 from .serialization import save, load
 
 __version__ = "0.1.0"

@@ -2,11 +2,10 @@
 requires_grad= where torch does, builds the array with the device's array module, and wraps it."""
 import builtins
 import math
-import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _warnings
 from ._device import as_device
 from ._random import generator_for
 from ._tensor import Tensor
@@ -162,9 +161,9 @@ def _host_array(data):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested sequences of numbers, NumPy arrays or tensors)."""
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
-                      "or sourceTensor.detach().clone().requires_grad_(True), rather than "
-                      "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
+        _warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                       "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                       "torch.tensor(sourceTensor).")
         device = data.device if device is None else device
     if isinstance(data, Tensor) or isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
         arr = _host_array(data)

@@ -1,12 +1,12 @@
 """`Tensor`: one NumPy (cpu) or CuPy (cuda) array plus what autograd needs. The maths lives in `ops/`;
 this file holds the object itself: attributes, conversion, autograd entry points and in-place plumbing."""
 import copy
-import warnings
 
 import numpy as np
 
-from . import _dtype, autograd
+from . import _dispatch, _dtype, _warnings, autograd
 from ._device import as_device, device_of
+from ._layout import strided
 from ._size import Size
 from .autograd.graph import add_hook
 
@@ -59,6 +59,46 @@ class Tensor:
             raise TypeError(f"new() received an invalid combination of arguments - got "
                             f"({', '.join(type(a).__name__ for a in args)})")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _dispatch.note_subclass(cls)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """The default for Tensor subclasses: run `func` as on plain tensors, then give tensor results the
+        subclass (so a subclass keeps its class through ops, as in torch)."""
+        if not all(issubclass(cls, t) for t in types):
+            return NotImplemented
+        with _dispatch.DisableTorchFunctionSubclass():
+            result = func(*args, **(kwargs or {}))
+            if func in _NOWRAP:
+                return result
+            return _convert(result, cls)
+
+    def as_subclass(self, cls):
+        """This tensor's memory and autograd history seen as an instance of `cls` (a Tensor subclass; its
+        __init__ is not called)."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
+                            "possible. Make sure your class inherits from Tensor.")
+        from .ops.shape import alias
+        with _dispatch.DisableTorchFunctionSubclass():
+            out = alias(self)
+        new = cls._wrap(out._data, out._requires_grad)
+        new._grad_fn, new._output_nr = out._grad_fn, out._output_nr
+        return self._share_version(new)
+
+    @staticmethod
+    def _make_subclass(cls, data, require_grad=False):
+        """A `cls` instance sharing `data`'s memory as a new leaf (how nn.Parameter is made)."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
+                            "possible. Make sure your class inherits from Tensor.")
+        new = cls._wrap(data._data)
+        data._share_version(new)
+        return new._set_requires_grad(require_grad, "Only Tensors of floating point and complex dtype can "
+                                                    "require gradients")
+
     @classmethod
     def _wrap(cls, data, requires_grad=False):
         """A new tensor around `data` (an ndarray, never copied)."""
@@ -102,12 +142,29 @@ class Tensor:
         return device_of(self._data)
 
     @property
+    def layout(self):
+        """minitorch.strided for dense tensors; a sparse kind's own layout otherwise."""
+        return getattr(type(self._data), "layout", strided)
+
+    @property
     def is_cuda(self):
-        return type(self._data) is not np.ndarray
+        return self.device.type == "cuda"
 
     @property
     def is_cpu(self):
         return type(self._data) is np.ndarray
+
+    @property
+    def is_meta(self):
+        return self.device.type == "meta"
+
+    @property
+    def is_sparse(self):
+        return self.layout.name == "sparse_coo"
+
+    @property
+    def is_quantized(self):
+        return getattr(type(self._data), "is_quantized", False)
 
     @property
     def shape(self):
@@ -139,6 +196,14 @@ class Tensor:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
+    def storage_offset(self):
+        """Elements between the start of the tensor's memory and its first element."""
+        data = self._data
+        if self.is_meta:
+            return data.offset
+        owner = data if data.base is None else data.base
+        return (base_ptr(data) - base_ptr(owner)) // data.itemsize
+
     def is_contiguous(self, memory_format=None):
         return bool(self._data.flags.c_contiguous)
 
@@ -149,7 +214,7 @@ class Tensor:
         return False
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0] if self.is_cpu else self._data.data.ptr
+        return 0 if self.is_meta else base_ptr(self._data)
 
     def get_device(self):
         """-1 for a cpu tensor, the GPU index for a cuda tensor."""
@@ -208,12 +273,12 @@ class Tensor:
     def grad(self):
         """The gradient accumulated by backward (leaves, and non-leaves that called retain_grad)."""
         if self._grad_fn is not None and not self._retains_grad and self._grad is None:
-            warnings.warn(
+            _warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
                 "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
                 "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
                 "Tensor by mistake, make sure you access the leaf Tensor instead. See "
-                "github.com/pytorch/pytorch/pull/30531 for more information.", UserWarning, stacklevel=2)
+                "github.com/pytorch/pytorch/pull/30531 for more information.")
         return self._grad
 
     @grad.setter
@@ -368,9 +433,18 @@ class Tensor:
         return tensor_repr(self)
 
     def __iter__(self):
-        if self._data.ndim == 0:
+        if self.dim() == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool, complex)):
+            return bool((element == self).any().item())
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                           f"{type(element)}.")
+
+    def __reversed__(self):
+        return self if self.dim() == 0 else self.flip(0)
 
     def __reduce_ex__(self, protocol):
         raise TypeError("minitorch tensors are not pickled; use minitorch.save, which never runs code on load")
@@ -485,6 +559,26 @@ class Tensor:
         from ._creation import full
         return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
+
+
+def _convert(result, cls):
+    """`result` with every Tensor in it (also in tuples and lists) seen as `cls`."""
+    if cls is Tensor:
+        return result
+    if isinstance(result, Tensor) and not isinstance(result, cls):
+        return result.as_subclass(cls)
+    if isinstance(result, (tuple, list)):
+        items = [_convert(r, cls) for r in result]
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
+    return result
+
+
+_NOWRAP = set()  # functions whose results keep their class (filled in by _entries: grad getters, _base)
+
+
+def base_ptr(array):
+    """The address of an array's first byte."""
+    return array.__array_interface__["data"][0] if type(array) is np.ndarray else array.data.ptr
 
 
 def type_name(dtype, cuda=False):

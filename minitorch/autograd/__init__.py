@@ -1,5 +1,5 @@
 """`minitorch.autograd`: backward, grad, grad modes, custom Functions and gradcheck."""
-from .. import _tensor  # still initialising when this package is first imported: use it at call time
+from .. import _dtype, _tensor  # still initialising when this package is first imported: use it at call time
 from .._device import array_module
 from .function import Function, FunctionCtx
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
@@ -18,7 +18,7 @@ def _make_grads(outputs, grad_outputs):
         if g is None:
             if out._requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._requires_grad and not out.is_floating_point():
+            if out._requires_grad and not _dtype.from_numpy_dtype(out._data.dtype).is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
             g = Tensor._wrap(array_module(out._data).ones_like(out._data))

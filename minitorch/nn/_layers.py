@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from .. import _warnings
 from .._creation import rand, zeros
 from .._device import array_module
 from .._tensor import Tensor
@@ -280,8 +281,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def _implicit_dim(name, ndim):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
-                  f"dim=X as an argument.", stacklevel=3)
+    _warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                   f"dim=X as an argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -334,9 +335,9 @@ def _pointwise_loss(input, target, size_average, reduce, reduction):
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({_shape_str(target.shape)}) that is different to the input size "
-                      f"({_shape_str(input.shape)}). This will likely lead to incorrect results due to "
-                      f"broadcasting. Please ensure they have the same size.", stacklevel=3)
+        _warnings.warn(f"Using a target size ({_shape_str(target.shape)}) that is different to the input size "
+                       f"({_shape_str(input.shape)}). This will likely lead to incorrect results due to "
+                       f"broadcasting. Please ensure they have the same size.")
         broadcast_shapes(input.shape, target.shape)  # torch's error where they do not broadcast
     return reduction
 

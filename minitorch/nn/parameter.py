@@ -1,12 +1,16 @@
 """`Parameter` (a tensor that a Module registers as learnable state) and `Buffer` (a tensor that a Module
 registers as non-learnable state). See https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html"""
 from .._tensor import Tensor
+from ..overrides import _disabled_torch_function_impl
 
 
 class Parameter(Tensor):
     """A Tensor that, assigned as a Module attribute, is registered in `module.parameters()`.
 
-    `Parameter(data)` shares `data`'s storage and requires grad by default, even under `no_grad()`."""
+    `Parameter(data)` shares `data`'s storage and requires grad by default, even under `no_grad()`. Ops on
+    a Parameter return plain Tensors: it opts out of __torch_function__ dispatch."""
+
+    __torch_function__ = _disabled_torch_function_impl
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:

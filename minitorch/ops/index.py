@@ -3,10 +3,10 @@ masked_fill, masked_select, nonzero, take ...). Reads follow torch step by step:
 slice, None unsqueezes (all views), and any tensor/list/bool indices then pick elements in one copy."""
 import math
 import operator
-import warnings
 
 import numpy as np
 
+from .. import _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
@@ -59,10 +59,10 @@ def _as_items(key):
         return key
     if isinstance(key, list) and len(key) < 32 and any(
             isinstance(k, (Tensor, np.ndarray, list, tuple, slice)) or k is None or k is Ellipsis for k in key):
-        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
-                      "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
-                      "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
-                      "or a different result", UserWarning, stacklevel=3)
+        _warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+                       "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                       "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
+                       "or a different result")
         return tuple(key)
     return (key,)
 
@@ -96,8 +96,8 @@ def _classify(item):
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if data.dtype == np.uint8:
         if data.ndim or isinstance(item, Tensor):
-            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
-                          "instead.", UserWarning, stacklevel=4)
+            _warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                           "instead.")
             data = data.astype(bool)
     if data.ndim == 0:
         return ("bool", bool(data)) if data.dtype == np.bool_ else ("int", int(data))

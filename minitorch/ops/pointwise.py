@@ -339,6 +339,13 @@ def neg(input):
     return make(-input._data, "NegBackward0", (input,), lambda g: (-g,), saves=False)
 
 
+def positive(input):
+    """`+x`: the tensor itself (torch refuses it for bool tensors)."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
 def abs(input):
     if input._data.dtype == np.bool_:
         raise _not_implemented("abs_cpu", input._data.dtype)
@@ -819,9 +826,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-           "remainder", "fmod", "pow", "neg", "negative", "abs", "sign", "exp", "expm1", "log", "log2", "log10",
-           "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "clip",
-           "clamp_min", "clamp_max", "minimum", "maximum", "where", "eq", "ne", "lt", "le", "gt", "ge",
+           "remainder", "fmod", "pow", "neg", "negative", "positive", "abs", "sign", "exp", "expm1", "log", "log2",
+           "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "clamp",
+           "clip", "clamp_min", "clamp_max", "minimum", "maximum", "where", "eq", "ne", "lt", "le", "gt", "ge",
            "greater", "less", "greater_equal", "less_equal", "not_equal", "logical_and", "logical_or",
            "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan",
            "isinf", "isfinite", "allclose", "isclose", "equal", "floor", "ceil", "round", "trunc", "tan", "atan",
@@ -839,7 +846,7 @@ _METHODS.update({
     "__rfloordiv__": lambda self, other: floor_divide(as_tensor_arg(other, self), self),
     "__mod__": remainder, "__rmod__": lambda self, other: remainder(as_tensor_arg(other, self), self),
     "__pow__": pow, "__rpow__": _scalar_pow, "__neg__": neg, "__abs__": abs,
-    "__pos__": lambda self: self, "__eq__": _eq_operator, "__ne__": _ne_operator, "__lt__": lt, "__le__": le,
+    "__pos__": positive, "__eq__": _eq_operator, "__ne__": _ne_operator, "__lt__": lt, "__le__": le,
     "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
     "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor, "__invert__": _invert,
 })

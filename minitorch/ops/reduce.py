@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
@@ -55,7 +55,7 @@ def _check_grad_dtype(input, dtype):
 
 def _back_to(g, input):
     """A gradient computed in another dtype (the op's dtype= argument), cast back to the input's."""
-    return g if g.dtype is input.dtype else g.to(input.dtype)
+    return g if g._data.dtype == input._data.dtype else g.to(input.dtype)
 
 
 def _dims_as_given(dim, axes):
@@ -376,8 +376,8 @@ def _moment(input, dim, unbiased, keepdim, correction, name):
     count = math.prod(shape[a] for a in axes)
     dof = builtins.max(0, count - correction)
     if dof <= 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
-                      f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+        _warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                       f"reduction factor (input numel divided by output numel).")
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # mean of an empty slice is nan, as in torch
         deviation = data - data.mean(axis=axes, keepdims=True)

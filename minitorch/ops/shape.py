@@ -3,11 +3,10 @@ the result's array is a NumPy/CuPy view of the input's, so writes through one sh
 import functools
 import itertools
 import math
-import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
@@ -160,6 +159,11 @@ def _view_dtype(input, dtype):
     return _mark_view(make(input._data.view(_dtype._check_available(dtype).np), "view", (), None), input, None)
 
 
+def alias(input):
+    """The same memory under a new tensor (AliasBackward0), as `Tensor.as_subclass` gives it."""
+    return _view(input._data.view(), "AliasBackward0", input, lambda g: (g,), alias)
+
+
 def view_as(input, other):
     return view(input, other.shape)
 
@@ -264,13 +268,12 @@ def t(input):
 def _T(self):
     n = self._data.ndim
     if n == 0:
-        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
-                      UserWarning, stacklevel=2)
+        _warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
     elif n != 2:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
-                      "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
-                      "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
-                      "dimensions of a tensor.", UserWarning, stacklevel=2)
+        _warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                       "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+                       "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                       "dimensions of a tensor.")
     return _permuted(self, tuple(range(n))[::-1], "PermuteBackward0")
 
 
