@@ -71,8 +71,9 @@ def test_fused_optimizers_need_contiguous_state():
 # ----- on a GPU: each wrapper against PyTorch on the CPU ---------------------------------------------
 @pytest.fixture
 def cp():
-    import cupy
-    return cupy
+    """CuPy (or its stand-in, under MINITORCH_CUDA_STANDIN=1)."""
+    import minitorch
+    return minitorch.cuda._cupy()
 
 
 DTYPES = [np.float32, np.float64]

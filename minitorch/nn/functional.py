@@ -2,7 +2,7 @@
 See https://pytorch.org/docs/stable/nn.functional.html"""
 from .._device import array_module
 from ..autograd.grad_mode import no_grad
-from ..ops._core import make, sum_to
+from ..ops._core import follow_device, make, sum_to
 from ..ops.inplace import inplace_variant
 from ..ops.linalg import _check_mm, matmul, mm_grads
 from ..ops.pointwise import _dtype_name, relu as _relu, sigmoid, tanh, where
@@ -71,3 +71,6 @@ _leaky_relu_ = inplace_variant(_leaky_relu)
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where positive, negative_slope * input elsewhere."""
     return _leaky_relu_(input, negative_slope) if inplace else _leaky_relu(input, negative_slope)
+
+
+globals().update({name: follow_device(globals()[name]) for name in __all__})  # each runs on its input's GPU

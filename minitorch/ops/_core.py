@@ -1,5 +1,8 @@
-"""What every op shares: wrapping a result (and recording its graph node), operand preparation with
-torch's type promotion and device checks, and `sum_to` for gradients of broadcast operands."""
+"""What every op shares: wrapping a result (and recording its graph node), running on its tensor's GPU,
+operand preparation with torch's type promotion and device checks, and `sum_to` for gradients of
+broadcast operands."""
+import functools
+import types
 import warnings
 
 import numpy as np
@@ -8,6 +11,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import _NODE_TYPES, gradient_edge, node_type
+from ..cuda import _on_device_of
 
 _grad_state = grad_mode._state
 _wrap = Tensor._wrap
@@ -48,6 +52,26 @@ def make(data, name, inputs, backward, saves=True):
                 out._requires_grad = True
                 break
     return out
+
+
+def follow_device(fn):
+    """`fn` (an op taking a tensor, or a list of tensors, first) run with that tensor's GPU current, as
+    torch runs an op on its input's device: CuPy runs kernels and allocates results on the current GPU.
+    For a cpu tensor it costs one attribute lookup. Anything but a plain function is returned as is."""
+    if not isinstance(fn, types.FunctionType):
+        return fn
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        first = args[0] if args else None
+        if type(first) in (list, tuple) and first:
+            first = first[0]
+        data = getattr(first, "_data", None)
+        if data is None or type(data) is np.ndarray:
+            return fn(*args, **kwargs)
+        with _on_device_of(data):
+            return fn(*args, **kwargs)
+    return op
 
 
 def save_output(result, backward):

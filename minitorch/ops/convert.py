@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _dtype
+from .._device import array_module
 from ._core import make
 
 
@@ -42,8 +43,8 @@ def contiguous(input, memory_format=None):
     """`input` itself when already C-contiguous, else a contiguous copy (CloneBackward0)."""
     if input._data.flags.c_contiguous:
         return input
-    xp = np if type(input._data) is np.ndarray else __import__("cupy")
-    return make(xp.ascontiguousarray(input._data), "CloneBackward0", (input,), lambda g: (g,), saves=False)
+    return make(array_module(input._data).ascontiguousarray(input._data), "CloneBackward0", (input,),
+                lambda g: (g,), saves=False)
 
 
 __all__ = ["clone"]
