@@ -418,7 +418,7 @@ def _check_pool_rank(input):
 
 
 def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf  # floats, bfloat16 (kind 'V') included
 
 
 def _select(pick, hit, t):
@@ -454,7 +454,7 @@ def _max_pool_arrays(x, k, s, d, out_hw, pads):
             r, c = rows + i * d[0], cols + j * d[1]
             hit &= (r >= 0) & (r < h) & (c >= 0) & (c < w)
         _select(pick, hit, t)
-    if best.dtype.kind == "f" and (xp is not np or np.isnan(best).any()):  # no host check on cuda
+    if best.dtype.kind not in "iub" and (xp is not np or np.isnan(best).any()):  # no host check on cuda
         for t, v in enumerate(views):
             _select(pick, v != v, t)
     shift = xp.asarray([i * d[0] * w + j * d[1] for i, j, _ in offsets])

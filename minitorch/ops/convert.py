@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import array_module
+from ..cuda import _on_device_of
 from ._core import make
 
 
@@ -24,10 +25,9 @@ def to_copy(input, device=None, dtype=None, copy=False):
     if dtype is src_dtype and device == src_device and not copy:
         return input
     _dtype._check_available(dtype)
-    data = input._data
-    if device != src_device:
-        data = _move(data, device)
-    data = data.astype(dtype.np, copy=copy or data is input._data)
+    data = input._data if device == src_device else _move(input._data, device)
+    with _on_device_of(data):  # the cast runs on the GPU that holds the data
+        data = data.astype(dtype.np, copy=copy or data is input._data)
     backward_needed = dtype.is_floating_point and src_dtype.is_floating_point
 
     def backward(g):

@@ -13,10 +13,16 @@ import types
 import numpy as np
 
 from . import _api, _runtime
-from ._array import UncheckedIndexError, _check_key, _garbage, call, ndarray, unwrap, wrap
+from ._array import (DATA_SIZED, SYNCS, UncheckedIndexError, _check_key, _garbage, call, ndarray, synchronize,
+                     unwrap, wrap)
 from ._kernels import OutOfBounds, RawModule
 
-__all__ = ["cupy", "cupyx", "UncheckedIndexError", "OutOfBounds"]
+__all__ = ["cupy", "cupyx", "host_syncs", "UncheckedIndexError", "OutOfBounds"]
+
+
+def host_syncs():
+    """How many times so far the host has waited for a simulated GPU (see `_array`)."""
+    return SYNCS[0]
 
 
 class ufunc:
@@ -49,6 +55,8 @@ class ufunc:
 
 def _function(np_fn, name):
     def fn(*args, **kwargs):
+        if name in DATA_SIZED:
+            synchronize()
         return call(np_fn, args, kwargs, f"cupy.{name}")
     fn.__name__ = fn.__qualname__ = name
     return fn

@@ -7,12 +7,17 @@ arrays do where that matters for correctness:
 - an operand on another GPU than the current one raises ValueError, as CuPy does without peer access, and
   results land on the current GPU;
 - reductions and scalar indexing give 0-d arrays, not NumPy scalars;
-- an out-of-range index array raises `UncheckedIndexError`: CuPy would silently wrap it around.
+- an out-of-range index array raises `UncheckedIndexError`: CuPy would silently wrap it around;
+- every wait for the GPU that CuPy would make (a host copy, a Python number, a boolean mask, an output
+  whose size depends on the data) is counted in `SYNCS`, so tests can prove a path free of them.
 """
 import numpy as np
 
 from . import _api
 from ._runtime import Device, getDevice
+
+SYNCS = [0]
+"""How many times the host waited for the GPU (read it through `standin.host_syncs()`)."""
 
 IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct a NumPy "
             "array explicitly.")
@@ -55,6 +60,7 @@ def wrap(result, sources=()):
             for s in sources:
                 if type(s) is ndarray and (base is s._a or base is s._a.base):
                     out._owner = s if s._owner is None else s._owner
+                    out._device = s._device  # a view stays where its memory is
                     break
         return out
     if isinstance(result, np.generic):
@@ -64,15 +70,25 @@ def wrap(result, sources=()):
     return result
 
 
-def call(fn, args, kwargs, where):
-    """fn on the unwrapped arguments, its result wrapped; `out=` receives the result in place."""
+def call(fn, args, kwargs, where, owner=None):
+    """fn on the unwrapped arguments, its result wrapped; `out=` receives the result in place. `owner` is
+    the array whose method fn is."""
     out = kwargs.get("out")
     kwargs = {k: unwrap(v, where) for k, v in kwargs.items()}
     result = fn(*unwrap(args, where), **kwargs)
     if out is not None:
         return out
-    return wrap(result, [a for a in args if type(a) is ndarray] + [v for a in args if type(a) in (list, tuple)
-                                                                   for v in a])
+    arrays = [a for a in args if type(a) is ndarray] + [v for a in args if type(a) in (list, tuple) for v in a]
+    return wrap(result, arrays if owner is None else [owner] + arrays)
+
+
+DATA_SIZED = frozenset(("nonzero", "argwhere", "flatnonzero", "unique", "extract", "compress"))
+"""Functions and methods whose output size depends on the data: CuPy waits for the GPU to learn it."""
+
+
+def synchronize():
+    """Record a device-to-host wait."""
+    SYNCS[0] += 1
 
 
 def _check_key(key, shape):
@@ -85,6 +101,8 @@ def _check_key(key, shape):
     for k, width in zip(items, widths):
         if k is Ellipsis:
             axis += len(shape) - sum(widths)
+        elif _kind(k) == "b":
+            synchronize()  # the output size is the mask's count of True
         elif _kind(k) in "iu" and np.ndim(k) and axis < len(shape):
             k = np.asarray(k)
             if k.size and (k.max() >= shape[axis] or k.min() < -shape[axis]):
@@ -141,6 +159,7 @@ class ndarray:
     # ----- host transfers ----------------------------------------------------------------------------
     def get(self, stream=None, order="C", out=None, blocking=True):
         """A NumPy copy in host memory (the only way out, as in CuPy)."""
+        synchronize()
         if out is not None:
             np.copyto(out, self._a)
             return out
@@ -157,21 +176,27 @@ class ndarray:
         raise TypeError(IMPLICIT)
 
     def item(self):
+        synchronize()
         return self._a.item()
 
     def tolist(self):
+        synchronize()
         return self._a.tolist()
 
     def __bool__(self):
+        synchronize()
         return bool(self._a)
 
     def __float__(self):
+        synchronize()
         return float(self._a)
 
     def __int__(self):
+        synchronize()
         return int(self._a)
 
     def __complex__(self):
+        synchronize()
         return complex(self._a)
 
     def __len__(self):
@@ -260,7 +285,12 @@ def _scatter(ufunc, a, slices, value):
 
 def _delegate(name):
     def method(self, *args, **kwargs):
-        return call(getattr(self._a, name), args, kwargs, f"ndarray.{name}")
+        if name in DATA_SIZED:
+            synchronize()
+        result = call(getattr(self._a, name), args, kwargs, f"ndarray.{name}", self)
+        if self._device != getDevice() and not (type(result) is ndarray and result._device == self._device):
+            unwrap(self, f"ndarray.{name}")  # a kernel on another GPU than the array's: CuPy's error
+        return result
     method.__name__ = name
     return method
 
