@@ -1,6 +1,6 @@
 """What CuPy 14.2.0 exposes, recorded from the real package so that the stand-in offers nothing
 more: the names of the `cupy` namespace, the attributes of `cupy.ndarray`, and the ufuncs whose `.at`
-CuPy implements. tests/test_cuda_standin.py checks these lists against an installed CuPy."""
+CuPy implements. tests/test_cuda_kernels.py checks these lists against an installed CuPy."""
 
 CUPY_NAMES = frozenset("""
     AxisError ComplexWarning DataSource ElementwiseKernel Inf Infinity ModuleDeprecationWarning NAN NINF NZERO
