@@ -165,7 +165,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                        "or sourceTensor.detach().clone().requires_grad_(True), rather than "
                        "torch.tensor(sourceTensor).")
         device = data.device if device is None else device
-    if isinstance(data, Tensor) or isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
+    if isinstance(data, (Tensor, np.ndarray)) or hasattr(data, "__dlpack_device__") and hasattr(data, "get"):
         arr = _host_array(data)
         dtype = _resolve_dtype(dtype or _dtype.from_numpy_dtype(arr.dtype))
         return _finish(np.array(arr, dtype=dtype.np), as_device(device), requires_grad)

@@ -28,13 +28,22 @@ _observers = []  # (enter(op, args, kwargs) -> token, exit(token)) pairs: the pr
 _override_types = weakref.WeakSet()  # Tensor subclasses whose __torch_function__ is not disabled
 _disabled = {"subclass": 0, "all": 0}  # nesting depth of DisableTorchFunctionSubclass / DisableTorchFunction
 _nondense = [0]  # live tensors whose dispatch key is not dense (sparse, quantized ...)
+_multi_device = [False]  # several GPUs: ops must run with their tensors' GPU current
 
 
 def _refresh():
     """Recompute the fast-path flag after any change of the state above."""
     tf_on = not _disabled["all"]
     subclasses = bool(_override_types) and tf_on and not _disabled["subclass"]
-    _PLAIN[0] = not (subclasses or (_function_modes and tf_on) or _dispatch_modes or _observers or _nondense[0])
+    _PLAIN[0] = not (subclasses or (_function_modes and tf_on) or _dispatch_modes or _observers or _nondense[0]
+                     or _multi_device[0])
+
+
+def note_multi_device():
+    """Called once CuPy reports more than one GPU: from then on every op passes the lower layer, which
+    makes the GPU of its first tensor current while it runs (CuPy works on the current GPU)."""
+    _multi_device[0] = True
+    _refresh()
 
 
 def torch_function_enabled():
@@ -167,6 +176,17 @@ def run(op, args, kwargs):
                 if kernel is None:
                     raise not_implemented_for(op.name, key)
                 break
+    if _multi_device[0]:
+        tensors = _tensor_args(args, kwargs)
+        if tensors:
+            from .cuda import _on_device_of
+            with _on_device_of(tensors[0]._data):
+                return _observed(op, kernel, args, kwargs)
+    return _observed(op, kernel, args, kwargs)
+
+
+def _observed(op, kernel, args, kwargs):
+    """Run the kernel between the observers' enter and leave calls."""
     if _observers:
         tokens = [enter(op, args, kwargs) for enter, _ in _observers]
         try:

@@ -53,6 +53,16 @@ def test_kernel_file_compiles(nvrtc, filename, arch):
         nvrtc.destroyProgram(prog)
 
 
+def test_standin_api_record_matches_installed_cupy(nvrtc):
+    """The CuPy stand-in offers only names the installed CuPy has (nvrtc: CuPy is installed)."""
+    import cupy
+    from minitorch.backends.cuda.standin import _api
+    assert _api.CUPY_NAMES <= {n for n in dir(cupy) if not n.startswith("_")}
+    assert _api.NDARRAY_NAMES <= set(dir(cupy.ndarray))
+    assert _api.UFUNC_AT == {n for n in _api.CUPY_NAMES if isinstance(getattr(cupy, n), cupy.ufunc)
+                             and getattr(cupy, n)._scatter_op}
+
+
 def test_kernels_reject_other_dtypes():
     from minitorch.backends.cuda import kernel
     with pytest.raises(TypeError, match="'softmax_forward' supports float32 and float64, not float16"):
@@ -71,8 +81,9 @@ def test_fused_optimizers_need_contiguous_state():
 # ----- on a GPU: each wrapper against PyTorch on the CPU ---------------------------------------------
 @pytest.fixture
 def cp():
-    import cupy
-    return cupy
+    """CuPy (or its stand-in, under MINITORCH_CUDA_STANDIN=1)."""
+    import minitorch
+    return minitorch.cuda._cupy()
 
 
 DTYPES = [np.float32, np.float64]

@@ -148,6 +148,23 @@ def test_unflatten_errors_match_torch(torch):
     same(scenario, torch)
 
 
+def test_max_pool2d_window_of_padding_only_matches_torch(torch):
+    """Dilation can step over the whole input: such a window gives -inf and torch's index of its first row and
+    column at or after the input's start (outside the plane here). torch's own backward then writes outside
+    its buffer, so the gradient is checked against the zeros it should be: no input pixel won."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 2, 5)).astype(np.float32)
+    kwargs = dict(kernel_size=2, stride=1, padding=1, dilation=(3, 1), return_indices=True)
+    a = minitorch.tensor(x, requires_grad=True)
+    (y, idx), (y_ref, idx_ref) = F.max_pool2d(a, **kwargs), torch.nn.functional.max_pool2d(torch.tensor(x), **kwargs)
+    np.testing.assert_array_equal(y.detach().numpy(), y_ref.numpy())
+    np.testing.assert_array_equal(idx.numpy(), idx_ref.numpy())
+    gy = minitorch.ones_like(y).requires_grad_()
+    (gx,) = minitorch.autograd.grad(y, a, gy, create_graph=True)
+    np.testing.assert_array_equal(gx.detach().numpy(), np.zeros_like(x))
+    (ggy,) = minitorch.autograd.grad(gx.sum(), gy)  # the double backward reads the winners back
+    np.testing.assert_array_equal(ggy.numpy(), np.zeros(y.shape, np.float32))
+
+
 # ----- errors ---------------------------------------------------------------------------------------------
 def test_pool_errors_match_torch(torch):
     def scenario(torch):
@@ -155,6 +172,7 @@ def test_pool_errors_match_torch(torch):
         cases = [lambda: F.max_pool2d(r(1, 1, 4, 4), 5), lambda: F.max_pool2d(r(1, 1, 4, 4), 3, padding=2),
                  lambda: F.max_pool2d(r(4), 2), lambda: F.max_pool2d(r(1, 1, 4, 4), 0),
                  lambda: F.max_pool2d(r(1, 1, 4, 4), 2, dilation=0),
+                 lambda: F.max_pool2d(r(1, 1, 5, 5), 3, padding=2, dilation=2),  # within the dilated window only
                  lambda: F.max_pool1d(r(1, 1, 4), 5), lambda: F.max_pool1d(r(4), 2),
                  lambda: F.avg_pool2d(r(1, 1, 4, 4), 5), lambda: F.avg_pool2d(r(1, 1, 4, 4), 3, padding=2),
                  lambda: F.avg_pool2d(r(1, 1, 4, 4), 2, divisor_override=0),

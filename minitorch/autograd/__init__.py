@@ -1,6 +1,7 @@
 """`minitorch.autograd`: backward, grad, grad modes, custom Functions and gradcheck."""
 from .. import _dtype, _tensor  # still initialising when this package is first imported: use it at call time
 from .._device import array_module
+from ..cuda import _on_device_of
 from .function import Function, FunctionCtx
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
@@ -21,7 +22,8 @@ def _make_grads(outputs, grad_outputs):
             if out._requires_grad and not _dtype.from_numpy_dtype(out._data.dtype).is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            g = Tensor._wrap(array_module(out._data).ones_like(out._data))
+            with _on_device_of(out._data):
+                g = Tensor._wrap(array_module(out._data).ones_like(out._data))
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         elif g._data.shape != out._data.shape:

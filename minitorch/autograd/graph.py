@@ -6,6 +6,8 @@ import re
 import weakref
 
 from . import grad_mode
+from .. import _dispatch
+from ..cuda import _on_device_of
 
 _sequence = itertools.count()
 
@@ -285,7 +287,11 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
             grads = buffers.pop(node, None) or [None] * node._num_outputs
             grad_inputs = ()
             if (needed is None or node in needed) and any(g is not None for g in grads):
-                grad_inputs = _execute(node, grads, captures, results, accumulate, inputs, create_graph)
+                if _dispatch._multi_device[0]:  # run the node on the GPU of its gradients
+                    with _on_device_of(next(g for g in grads if g is not None)._data):
+                        grad_inputs = _execute(node, grads, captures, results, accumulate, inputs, create_graph)
+                else:
+                    grad_inputs = _execute(node, grads, captures, results, accumulate, inputs, create_graph)
                 if not retain_graph:
                     node._release()
             n_grads = len(grad_inputs)

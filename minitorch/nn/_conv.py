@@ -11,8 +11,10 @@ import numpy as np
 
 from .._device import array_module
 from .._tensor import Tensor
+from ..backends.cuda import uses_kernels
 from ..autograd import grad_mode
 from ..ops._core import make
+from ..ops.index import _add_at
 from ..ops.linalg import matmul
 from ..ops.pointwise import _dtype_name
 
@@ -41,10 +43,6 @@ def _conv_arg(value, n, name):
 
 def _out_size(size, k, s, lo, hi, d):
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
-
-
-def _is_cuda(arr):
-    return array_module(arr) is not np
 
 
 def _cuda_ops():
@@ -95,7 +93,7 @@ def _im2col(x, k, s, pads, d, out_hw, channel_major=False):
         return _im2col(x[None], k, s, pads, d, out_hw)[0]
     n, c, h, w = x.shape
     rows, length = c * k[0] * k[1], out_hw[0] * out_hw[1]
-    if _is_cuda(x) and _kernel_fits((h, w), k, s, pads, d, out_hw):
+    if uses_kernels(x) and _kernel_fits((h, w), k, s, pads, d, out_hw):
         cols = _cuda_ops().im2col(x, k, s, (pads[0][0], pads[1][0]), d)
         return cols.transpose(1, 0, 2).reshape(rows, n * length) if channel_major else cols
     xp = array_module(x)
@@ -122,7 +120,7 @@ def _col2im(cols, in_hw, k, s, pads, d, out_hw, n=None):
     if channel_major:
         cols = cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2)
     n, c = cols.shape[0], cols.shape[1] // kk
-    if _is_cuda(cols) and _kernel_fits(in_hw, k, s, pads, d, out_hw):
+    if uses_kernels(cols) and _kernel_fits(in_hw, k, s, pads, d, out_hw):
         return _cuda_ops().col2im(cols, tuple(in_hw), k, s, (pads[0][0], pads[1][0]), d)
     xp = array_module(cols)
     windows = cols.reshape(n, c, k[0], k[1], out_hw[0], out_hw[1])
@@ -402,6 +400,9 @@ def _pool_geometry(input, k, s, p, d, ceil_mode):
         if pp > ((kk - 1) * dd + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
                                f"kernel_size={kk} and dilation={dd}")
+    if any(pp > kk // 2 for kk, pp in zip(k, p)):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p[1]}, "
+                           f"padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
     c, h, w = input.shape[-3:]
     out_hw = tuple(_pool_out(size, k[a], s[a], p[a], d[a], ceil_mode) for a, size in enumerate((h, w)))
     if any(v < 1 for v in out_hw):
@@ -417,7 +418,7 @@ def _check_pool_rank(input):
 
 
 def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf  # floats, bfloat16 (kind 'V') included
 
 
 def _select(pick, hit, t):
@@ -428,10 +429,12 @@ def _select(pick, hit, t):
 
 def _max_pool_arrays(x, k, s, d, out_hw, pads):
     """(values, indices into each H*W plane) of the max over each window. As in torch the first maximum
-    wins, a NaN beats everything (the last NaN of a window wins) and padding never wins."""
+    wins, a NaN beats everything (the last NaN of a window wins) and padding never wins; a window made only
+    of padding (dilation can step over the whole input) gives the lowest value and torch's index of its
+    first row and column at or after the input's start, which may lie outside the plane."""
     xp = array_module(x)
     h, w = x.shape[-2:]
-    if _is_cuda(x) and _kernel_fits((h, w), k, s, ((pads[0][0],) * 2, (pads[1][0],) * 2), d, out_hw):
+    if uses_kernels(x) and _kernel_fits((h, w), k, s, ((pads[0][0],) * 2, (pads[1][0],) * 2), d, out_hw):
         values, indices = _cuda_ops().max_pool2d(x.reshape(1, -1, h, w), k, s, (pads[0][0], pads[1][0]), d, out_hw)
         return values.reshape(x.shape[:-2] + out_hw), indices.reshape(x.shape[:-2] + out_hw)
     xpad = _pad(x, pads, _lowest(x.dtype))
@@ -451,24 +454,36 @@ def _max_pool_arrays(x, k, s, d, out_hw, pads):
             r, c = rows + i * d[0], cols + j * d[1]
             hit &= (r >= 0) & (r < h) & (c >= 0) & (c < w)
         _select(pick, hit, t)
-    if best.dtype.kind == "f" and xp.isnan(best).any():
+    if best.dtype.kind not in "iub" and (xp is not np or np.isnan(best).any()):  # no host check on cuda
         for t, v in enumerate(views):
             _select(pick, v != v, t)
     shift = xp.asarray([i * d[0] * w + j * d[1] for i, j, _ in offsets])
-    return best, rows * w + cols + shift[pick]
+    indices = rows * w + cols + shift[pick]
+    if padded:
+        first_row, first_col = (xp.where(start < 0, start + (-start + dd - 1) // dd * dd, start)
+                                for start, dd in ((rows, d[0]), (cols, d[1])))
+        taps_h, taps_w = rows + xp.arange(k[0]) * d[0], cols[:, None] + xp.arange(k[1]) * d[1]
+        some_input = ((taps_h >= 0) & (taps_h < h)).any(1, keepdims=True) & ((taps_w >= 0) & (taps_w < w)).any(1)
+        indices = xp.where(some_input, indices, first_row * w + first_col)
+    return best, indices
 
 
-def _scatter_planes(g, indices, in_hw):
+def _scatter_planes(g, indices, in_hw, outside):
     """Add each g into its plane at `indices`: the gradient of max pooling. The sums run in output order in
-    g's dtype, as torch's do."""
+    g's dtype, as torch's do. With `outside`, indices outside the plane (windows of padding only) add
+    nothing."""
     xp = array_module(g)
     planes, plane = g.size // (g.shape[-1] * g.shape[-2]), in_hw[0] * in_hw[1]
-    if _is_cuda(g):
+    if uses_kernels(g):
         return _cuda_ops().max_pool2d_backward(g, indices, (1, planes) + tuple(in_hw)).reshape(g.shape[:-2] + in_hw)
-    flat = indices.reshape(planes, -1) + xp.arange(planes).reshape(-1, 1) * plane
+    flat = (indices.reshape(planes, -1) + xp.arange(planes).reshape(-1, 1) * plane).ravel()
+    g = g.ravel()
+    if outside:
+        inside = ((indices >= 0) & (indices < plane)).ravel()
+        flat, g = flat[inside], g[inside]
     out = xp.zeros(planes * plane, dtype=g.dtype)
-    np.add.at(out, flat.ravel(), g.ravel())
-    return out.reshape(g.shape[:-2] + in_hw)
+    _add_at(out, flat, g)
+    return out.reshape(indices.shape[:-2] + in_hw)
 
 
 def _max_pool2d(input, k, s, p, d, ceil_mode):
@@ -477,14 +492,17 @@ def _max_pool2d(input, k, s, p, d, ceil_mode):
     in_hw = tuple(input.shape[-2:])
     values, idx = _max_pool_arrays(input._data, k, s, d, out_hw, pads)
     indices = _wrap(idx)
+    outside = any(p) and any(v > 1 for v in d)  # only then can a window hold padding alone
 
     def gather_planes(a):
         xp = array_module(a)
-        return xp.take_along_axis(a.reshape(-1, a.shape[-2] * a.shape[-1]), idx.reshape(-1, out_hw[0] * out_hw[1]),
-                                  1).reshape(idx.shape)
+        plane = a.shape[-2] * a.shape[-1]
+        at = idx.reshape(-1, out_hw[0] * out_hw[1])
+        got = xp.take_along_axis(a.reshape(-1, plane), xp.clip(at, 0, plane - 1) if outside else at, 1)
+        return (xp.where((at >= 0) & (at < plane), got, 0) if outside else got).reshape(idx.shape)
 
     def backward(g):
-        return (_linear(g, lambda a: _scatter_planes(a, idx, in_hw), gather_planes,
+        return (_linear(g, lambda a: _scatter_planes(a, idx, in_hw, outside), gather_planes,
                         "MaxPool2DWithIndicesBackwardBackward0", "MaxPool2DWithIndicesBackward0"),)
     return make(values, "MaxPool2DWithIndicesBackward0", (input,), backward, saves=(input,)), indices
 

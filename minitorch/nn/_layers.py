@@ -10,7 +10,9 @@ from .. import _warnings
 from .._creation import rand, zeros
 from .._device import array_module
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ..autograd.grad_mode import no_grad
+from ..backends.cuda import ops as cuda_ops, uses_kernels
 from ..ops._core import broadcast_shapes, make, sum_to
 from ..ops.index import index_add
 from ..ops.inplace import inplace_variant
@@ -22,6 +24,9 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "dropout", "embedding", "el
            "hardtanh", "softmax", "log_softmax", "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bilinear", "pad", "one_hot",
            "normalize"]
+
+
+_grad_state = grad_mode._state
 
 
 def _shape_str(shape):
@@ -465,6 +470,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 1 if input.dim() >= 2 else 0
+    if uses_kernels(input._data) and target.shape != input.shape and input.numel():
+        _check_class_target(input, target, weight)
+        return _cross_entropy_kernel(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
     logp = _log_softmax(input, class_dim)
     if target.shape == input.shape:
         return _cross_entropy_probabilities(input, logp, target, weight, reduction, label_smoothing, class_dim)
@@ -484,6 +492,41 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     else:
         smooth = _reduce(smooth, reduction)
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _cross_entropy_kernel(input, target, weight, ignore_index, reduction, label_smoothing, class_dim):
+    """cross_entropy of class indices on cuda as one node over the fused kernels of softmax.cu (classes
+    moved last, one row per position). Its backward is the backward kernel, or, when a graph of the
+    backward is wanted (create_graph), the same gradient built from tensor ops:
+    g * (softmax(x) * ((1 - eps) * w[t] + eps * sum(w) / C) - (1 - eps) * w[t] * onehot(t) - eps * w / C)."""
+    xp = array_module(input._data)
+    x = xp.moveaxis(input._data, class_dim, -1)
+    classes = x.shape[-1]
+    rows = x.reshape(-1, classes)
+    t = target._data.reshape(-1)
+    w = None if weight is None else weight._data
+    loss, lse, row_weight = cuda_ops.cross_entropy(rows, t, w, ignore_index, label_smoothing)
+    total = row_weight.sum()
+    data = (loss.reshape(x.shape[:-1]) if reduction == "none" else
+            loss.sum() if reduction == "sum" else loss.sum() / total)
+
+    def backward(g):
+        grad_rows = g.reshape(-1) if reduction == "none" else g / Tensor._wrap(total) if reduction == "mean" else g
+        if not _grad_state["enabled"]:
+            gx = cuda_ops.cross_entropy_backward(grad_rows._data, rows, t, lse, w, ignore_index, label_smoothing)
+        else:
+            eps, ones = label_smoothing, xp.ones(classes, rows.dtype)
+            per_class = ones if w is None else w.astype(rows.dtype)
+            wsum = per_class.sum()
+            onehot = (xp.arange(classes) == t[:, None]) * (row_weight * (1 - eps))[:, None]
+            kept = (t != ignore_index)[:, None]
+            scale = Tensor._wrap((row_weight * (1 - eps) + kept[:, 0] * (eps * wsum / classes)).astype(rows.dtype))
+            shift = Tensor._wrap((onehot + kept * (eps / classes) * per_class).astype(rows.dtype))
+            p = _softmax(input.movedim(class_dim, -1).reshape(-1, classes), -1)
+            gx = grad_rows.reshape(-1, 1) * (p * scale.unsqueeze(1) - shift)
+            return (gx.reshape(x.shape).movedim(-1, class_dim),)
+        return (Tensor._wrap(xp.moveaxis(gx.reshape(x.shape), -1, class_dim)),)
+    return make(data, "NllLossBackward0" if label_smoothing == 0 else "AddBackward0", (input,), backward)
 
 
 def _cross_entropy_probabilities(input, logp, target, weight, reduction, label_smoothing, class_dim):

@@ -1,11 +1,12 @@
 """Stateless building blocks behind the nn layers (torch.nn.functional): call them with explicit weights.
 See https://pytorch.org/docs/stable/nn.functional.html"""
+from .. import _dispatch
 from .._device import array_module
 from ..autograd.grad_mode import no_grad
 from ..ops._core import make, sum_to
 from ..ops.inplace import inplace_variant
 from ..ops.linalg import _check_mm, matmul, mm_grads
-from ..ops.pointwise import _dtype_name, relu as _relu, sigmoid, tanh, where
+from ..ops.pointwise import _dtype_name, relu as _relu, where
 from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
                     max_pool1d, max_pool2d, unfold)
 from . import _layers
@@ -15,6 +16,30 @@ __all__ = ["linear", "relu", "relu_", "leaky_relu", "tanh", "sigmoid"]
 __all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
             "adaptive_avg_pool2d", "unfold", "fold"]
 __all__ += _layers.__all__
+
+# The functions torch writes in Python, as they hand a call to __torch_function__: the first n arguments
+# positionally, the named ones as keywords (the others arrive exactly as the caller passed them).
+TORCH_ARGS = {
+    "relu": (1, ("inplace",)), "leaky_relu": (1, ("negative_slope", "inplace")),
+    "elu": (1, ("alpha", "inplace")), "silu": (1, ("inplace",)), "hardtanh": (1, ("min_val", "max_val", "inplace")),
+    "softmax": (1, ("dim", "_stacklevel", "dtype")), "log_softmax": (1, ("dim", "_stacklevel", "dtype")),
+    "dropout": (1, ("p", "training", "inplace")),
+    "max_pool1d": (2, ("stride", "padding", "dilation", "ceil_mode", "return_indices")),
+    "max_pool2d": (2, ("stride", "padding", "dilation", "ceil_mode", "return_indices")),
+    "adaptive_avg_pool2d": (2, ()), "unfold": (2, ("dilation", "padding", "stride")),
+    "fold": (3, ("dilation", "padding", "stride")), "pad": (2, ("mode", "value")),
+    "embedding": (2, ("padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse")),
+    "batch_norm": (3, ("weight", "bias", "training", "momentum", "eps")),
+    "layer_norm": (2, ("weight", "bias", "eps")), "group_norm": (2, ("weight", "bias", "eps")),
+    "normalize": (1, ("p", "dim", "eps", "out")),
+    "mse_loss": (2, ("size_average", "reduce", "reduction", "weight")),
+    "l1_loss": (2, ("size_average", "reduce", "reduction")),
+    "smooth_l1_loss": (2, ("size_average", "reduce", "reduction", "beta")),
+    "cross_entropy": (2, ("weight", "size_average", "ignore_index", "reduce", "reduction", "label_smoothing")),
+    "nll_loss": (2, ("weight", "size_average", "ignore_index", "reduce", "reduction")),
+    "binary_cross_entropy": (2, ("weight", "size_average", "reduce", "reduction")),
+    "binary_cross_entropy_with_logits": (2, ("weight", "size_average", "reduce", "reduction", "pos_weight")),
+}
 
 
 def _addmm(bias, mat1, mat2):
@@ -71,3 +96,19 @@ _leaky_relu_ = inplace_variant(_leaky_relu)
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where positive, negative_slope * input elsewhere."""
     return _leaky_relu_(input, negative_slope) if inplace else _leaky_relu(input, negative_slope)
+
+
+def tanh(input):
+    """Elementwise tanh (torch's F.tanh is the tensor method)."""
+    return input.tanh()
+
+
+def sigmoid(input):
+    """Elementwise logistic function (torch's F.sigmoid is the tensor method)."""
+    return input.sigmoid()
+
+
+# Each public function is an entry of the dispatch door, except tanh and sigmoid, which call the method.
+globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.{name}",
+                                         torch_args=TORCH_ARGS.get(name))
+                  for name in __all__ if name not in ("tanh", "sigmoid")})

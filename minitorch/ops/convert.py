@@ -2,6 +2,8 @@
 import numpy as np
 
 from .. import _dtype
+from .._device import array_module
+from ..cuda import _on_device_of
 from ._core import make
 
 
@@ -23,10 +25,9 @@ def to_copy(input, device=None, dtype=None, copy=False):
     if dtype is src_dtype and device == src_device and not copy:
         return input
     _dtype._check_available(dtype)
-    data = input._data
-    if device != src_device:
-        data = _move(data, device)
-    data = data.astype(dtype.np, copy=copy or data is input._data)
+    data = input._data if device == src_device else _move(input._data, device)
+    with _on_device_of(data):  # the cast runs on the GPU that holds the data
+        data = data.astype(dtype.np, copy=copy or data is input._data)
     backward_needed = dtype.is_floating_point and src_dtype.is_floating_point
 
     def backward(g):
@@ -42,8 +43,8 @@ def contiguous(input, memory_format=None):
     """`input` itself when already C-contiguous, else a contiguous copy (CloneBackward0)."""
     if input._data.flags.c_contiguous:
         return input
-    xp = np if type(input._data) is np.ndarray else __import__("cupy")
-    return make(xp.ascontiguousarray(input._data), "CloneBackward0", (input,), lambda g: (g,), saves=False)
+    return make(array_module(input._data).ascontiguousarray(input._data), "CloneBackward0", (input,),
+                lambda g: (g,), saves=False)
 
 
 __all__ = ["clone"]

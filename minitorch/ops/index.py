@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from .. import _warnings
+from .. import _dtype, _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
@@ -17,13 +17,51 @@ from .shape import _basic, _view, _zeros, expand, rebase_history, unsqueeze, vie
 _grad_state = grad_mode._state
 
 
+# CuPy's scatter_add runs CUDA's atomicAdd, which exists for int32, uint32, uint64 and the float types but
+# bfloat16: other dtypes add in one of those and are cast back, which keeps integer wrap-around (int64 adds
+# its bits as uint64) and makes bool addition a logical or.
+_ATOMIC_ADD_AS = {np.dtype(np.bool_): np.int32, np.dtype(np.uint8): np.int32, np.dtype(np.int8): np.int32,
+                  np.dtype(np.int16): np.int32, np.dtype(np.uint16): np.uint32, np.dtype(np.int64): np.uint64,
+                  _dtype.bfloat16.np: np.float32}
+
+
 def _add_at(target, key, values):
     """target[key] += values, adding once per occurrence of repeated indices."""
-    if array_module(target) is np:
+    xp = array_module(target)
+    if xp is np:
         np.add.at(target, key, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(target, key, values)
+        return
+    from ..cuda import _cupyx
+    wide = _ATOMIC_ADD_AS.get(target.dtype)
+    if wide is None:
+        _cupyx().scatter_add(target, key, values)
+        return
+    values = xp.asarray(values, dtype=target.dtype)
+    if target.dtype == np.int64:  # same width: add the two's complement bits in place
+        _cupyx().scatter_add(target.view(wide), key, values.view(wide))
+        return
+    acc = target.astype(wide)
+    _cupyx().scatter_add(acc, key, values.astype(wide))
+    target[...] = acc != 0 if target.dtype == np.bool_ else acc.astype(target.dtype)
+
+
+def _multiply_at(target, key, values):
+    """target[key] *= values, once per occurrence of repeated indices. CuPy has no multiply.at: on cuda
+    the products go in rounds, each over the first remaining occurrence of every index."""
+    xp = array_module(target)
+    if xp is np:
+        np.multiply.at(target, key, values)
+        return
+    flat = xp.arange(target.size).reshape(target.shape)[key]
+    values = xp.broadcast_to(xp.asarray(values, dtype=target.dtype), flat.shape).reshape(-1)
+    flat = flat.reshape(-1)
+    plane = target.reshape(-1)
+    while flat.size:
+        positions, first = xp.unique(flat, return_index=True)
+        plane[positions] *= values[first]
+        rest = xp.ones(flat.size, dtype=bool)
+        rest[first] = False
+        flat, values = flat[rest], values[rest]
 
 
 def _index_array(index, like):
@@ -393,7 +431,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     elif reduce == "add":
         _add_at(out, key, vals)
     else:
-        xp.multiply.at(out, key, vals)
+        _multiply_at(out, key, vals)
     out = out.reshape(input._data.shape)
     if reduce is not None:
         def not_implemented(g):

@@ -414,9 +414,10 @@ def relu(input):
 
     def backward(g, out):
         # g * mask is ~10x faster than where(mask, g, 0) on CPU; adding 0.0 turns its -0.0 (negative g times
-        # False) into torch's +0.0. inf * 0 would be nan, so non-finite gradients take the exact where().
+        # False) into torch's +0.0. inf * 0 would be nan, so non-finite gradients take the exact where(). On
+        # cuda where() is one kernel and checking finiteness would wait for the GPU: where() it is.
         passes = gt(out, 0)
-        if array_module(g._data).isfinite(g._data).all():
+        if type(g._data) is np.ndarray and np.isfinite(g._data).all():
             return g * passes + 0.0
         return where(passes, g, 0.0)
     return save_output(result, backward)
@@ -707,8 +708,8 @@ def _special(name, a):
     """math.erf or math.erfc elementwise (NumPy has neither; CuPy has both in cupyx.scipy.special)."""
     xp = array_module(a)
     if xp is not np:
-        import cupyx.scipy.special
-        return getattr(cupyx.scipy.special, name)(a).astype(a.dtype, copy=False)
+        from ..cuda import _cupyx
+        return getattr(_cupyx().scipy.special, name)(a).astype(a.dtype, copy=False)
     import math
     return np.asarray(np.frompyfunc(getattr(math, name), 1, 1)(a.astype(np.float64)), np.float64).astype(a.dtype)
 

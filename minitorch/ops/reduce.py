@@ -11,6 +11,7 @@ from .. import _dtype, _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
+from ..backends.cuda import ops as cuda_ops, uses_kernels
 from ._core import make, normalize_dims
 from .pointwise import _detached_or_live, _dtype_name, abs, eq, exp, maximum, minimum, ne, sign, where
 
@@ -515,7 +516,10 @@ def _softmax(input, dim, dtype, log):
         kernel = name + ("_lastdim" if not axes or axes[0] == data.ndim - 1 else "")
         raise NotImplementedError(f"\"{kernel}_kernel_impl\" not implemented for '{_dtype_name(input.dtype)}'")
     xp = array_module(data)
-    if data.size:
+    kernel = uses_kernels(data) and data.size > 0 and data.ndim > 0
+    if kernel:  # the row kernels of softmax.cu, over the softmax dim moved last
+        out = xp.moveaxis(cuda_ops.softmax(xp.moveaxis(data, axes[0], -1), log), -1, axes[0])
+    elif data.size:
         shifted = data - data.max(axis=axes, keepdims=True)
         total = xp.exp(shifted).sum(axis=axes, keepdims=True)
         out = shifted - xp.log(total) if log else xp.exp(shifted) / total
@@ -524,6 +528,9 @@ def _softmax(input, dim, dtype, log):
     result = make(out, "LogSoftmaxBackward0" if log else "SoftmaxBackward0", (input,), None)
     if result._grad_fn is not None:
         def backward(g):
+            if kernel and not _grad_state["enabled"]:  # no graph of the backward wanted: the kernel will do
+                return (Tensor._wrap(xp.moveaxis(cuda_ops.softmax_backward(
+                    xp.moveaxis(result._data, axes[0], -1), xp.moveaxis(g._data, axes[0], -1), log), -1, axes[0])),)
             y = _detached_or_live(result)
             if log:
                 return (g - exp(y) * sum(g, axes, keepdim=True),)

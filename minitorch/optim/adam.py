@@ -1,6 +1,7 @@
 """torch.optim.Adam: adaptive moment estimation, with optional AMSGrad and decoupled weight decay."""
 from .._device import array_module
 from .._tensor import Tensor
+from ..backends.cuda import uses_kernels
 from .optimizer import Optimizer, effective_grad, foreach_slice, lerp_, step_counter
 
 __all__ = ["Adam"]
@@ -78,7 +79,7 @@ class Adam(Optimizer):
 def _adam(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize):
     """Adam's update at step number `step` of the arrays p, m, v (and vmax), in place; fused on cuda."""
     xp = array_module(p)
-    if xp.__name__ == "cupy" and all(a is None or a.flags.c_contiguous for a in (p, m, v, vmax)):
+    if uses_kernels(p) and all(a is None or a.flags.c_contiguous for a in (p, m, v, vmax)):
         from ..backends.cuda import ops
         ops.adam_step(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, maximize)
         return

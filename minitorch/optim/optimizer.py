@@ -15,6 +15,7 @@ from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import enable_grad
 from ..autograd.graph import add_hook
+from ..cuda import _on_device_of
 from ..nn.modules.module import _typename, reset_grads
 
 __all__ = ["Optimizer", "required"]
@@ -213,13 +214,15 @@ class Optimizer:
     @staticmethod
     def _grads(group):
         """(param, gradient array) for each parameter of `group` that has a gradient; the arrays are made
-        contiguous so that updates can walk them in slices."""
+        contiguous so that updates can walk them in slices. The caller's loop body runs with the
+        parameter's GPU current."""
         for p in group["params"]:
             if p.grad is not None:
-                g = p.grad._data
-                if not g.flags.c_contiguous:
-                    g = array_module(g).ascontiguousarray(g)
-                yield p, g
+                with _on_device_of(p._data):
+                    g = p.grad._data
+                    if not g.flags.c_contiguous:
+                        g = array_module(g).ascontiguousarray(g)
+                    yield p, g
 
     def register_step_pre_hook(self, hook):
         """hook(optimizer, args, kwargs) runs before each step; it may return new (args, kwargs)."""

@@ -1,6 +1,7 @@
 """torch.optim.SGD: stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 from .._device import array_module
 from .._tensor import Tensor
+from ..backends.cuda import uses_kernels
 from .optimizer import Optimizer, effective_grad, foreach_slice
 
 __all__ = ["SGD"]
@@ -56,7 +57,7 @@ class SGD(Optimizer):
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
     """SGD's update of the arrays p (and momentum buffer buf), in place; the fused kernel on cuda."""
     xp = array_module(p)
-    if xp.__name__ == "cupy" and p.flags.c_contiguous:
+    if uses_kernels(p) and all(a is None or a.flags.c_contiguous for a in (p, buf)):
         from ..backends.cuda import ops
         ops.sgd_step(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
         return

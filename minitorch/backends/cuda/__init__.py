@@ -25,6 +25,12 @@ KERNELS = {
 C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 """The element types each kernel is instantiated for."""
 
+def uses_kernels(array):
+    """Whether ops on `array` take these kernels: a cuda array of a dtype they are built for. Other dtypes
+    (float16, bfloat16, integers) take the array-code (`xp`) path, on cuda as on cpu."""
+    return type(array) is not np.ndarray and array.dtype in C_TYPES
+
+
 OPTIONS = ("-std=c++17",)
 """NVRTC options used both at run time and by the compile-only CI check."""
 
