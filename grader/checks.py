@@ -37,7 +37,8 @@ def check(condition, what, *, expected=_MISSING, got=_MISSING):
 
 
 def _is_tensor(value):
-    return hasattr(value, "detach") and hasattr(value, "numpy") and hasattr(value, "shape")
+    return (not isinstance(value, type) and hasattr(value, "detach") and hasattr(value, "numpy")
+            and hasattr(value, "shape"))
 
 
 def _array(value):

@@ -285,8 +285,9 @@ def titles(root, target, exercise_names):
         for name in stub[:1] + names:
             doc = next((defs[name][0] for defs in definitions if defs.get(name, ("", ""))[0]), "")
             if doc:
-                first = re.sub(r"^\s*" + re.escape(exercise_id) + r"\s*[:.-]?\s*", "", doc.strip().splitlines()[0])
-                found[exercise_id] = f"{name}: {first}"
+                head = re.match(r"\s*" + re.escape(exercise_id) + r"\s*(\([^)]*\))?\s*[:.-]?\s*", doc)
+                kind = f" {head.group(1)}" if head and head.group(1) else ""
+                found[exercise_id] = f"{name}{kind}: {doc[head.end() if head else 0:].strip().splitlines()[0]}"
                 break
     return found
 
