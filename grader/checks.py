@@ -94,6 +94,8 @@ def check_raises(exc_type, what, *, match=None):
     except exc_type as exc:
         if match is not None and match not in str(exc):
             fail(what, f"{name} with a message containing {match!r}", f"{name}: {exc}")
+    except NotImplementedError:  # an exercise stub: the grader counts it as todo
+        raise
     except Exception as exc:  # a different error: say which
         fail(what, f"{name}", f"{type(exc).__name__}: {exc}")
     else:
