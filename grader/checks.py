@@ -111,3 +111,23 @@ def check_own_class(cls, library_classes, what):
               expected="a new class", got=label)
         check(not issubclass(cls, library), f"{what} is built from scratch, not a subclass of {label}",
               expected=f"no {label} in its bases", got=[c.__qualname__ for c in cls.__mro__])
+
+
+@contextmanager
+def calls_forbidden(owner, names, what):
+    """While the block runs, calling `owner.<name>` for any of `names` fails the check `what` (for
+    exercises that must build something themselves rather than call the library's version)."""
+    saved = {name: getattr(owner, name) for name in names}
+
+    def forbidden(name):
+        def call(*args, **kwargs):
+            fail(f"{what} without calling {owner.__name__}.{name}", expected="no such call", got=f"a call of {name}")
+        return call
+
+    for name in names:
+        setattr(owner, name, forbidden(name))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(owner, name, value)

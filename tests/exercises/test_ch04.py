@@ -1,13 +1,12 @@
 """Graded tests for chapter 04 (module state). Random module trees are drawn afresh on every run; the
 expected state dicts, results and error messages come from minitorch's nn.Module (which match PyTorch's)."""
-import contextlib
 import io
 import random
 
 import pytest
 
 import minitorch as torch
-from grader.checks import check, check_close, check_equal, fail
+from grader.checks import calls_forbidden, check, check_close, check_equal
 from minitorch import nn
 
 
@@ -62,33 +61,16 @@ def _twin(rng):
     return first, _random_model(rng)
 
 
-@contextlib.contextmanager
-def _library_state_methods_forbidden(what):
-    """Make nn.Module's own state_dict machinery fail if the learner's function calls it."""
-    names = ("state_dict", "_save_to_state_dict", "load_state_dict", "_load_from_state_dict")
-    saved = {name: getattr(nn.Module, name) for name in names}
-
-    def forbidden(name):
-        def call(*args, **kwargs):
-            fail(f"{what} builds the result itself", expected="no call of nn.Module." + name, got=f"a call of {name}")
-        return call
-
-    for name in names:
-        setattr(nn.Module, name, forbidden(name))
-    try:
-        yield
-    finally:
-        for name, method in saved.items():
-            setattr(nn.Module, name, method)
+STATE_METHODS = ("state_dict", "_save_to_state_dict", "load_state_dict", "_load_from_state_dict")
 
 
 def _mine_state_dict(ch04, model, prefix=""):
-    with _library_state_methods_forbidden("state_dict_of"):
+    with calls_forbidden(nn.Module, STATE_METHODS, "state_dict_of builds the dict"):
         return ch04.state_dict_of(model, prefix)
 
 
 def _mine_load(ch04, model, state_dict, strict=True):
-    with _library_state_methods_forbidden("load_state_into"):
+    with calls_forbidden(nn.Module, STATE_METHODS, "load_state_into loads"):
         return ch04.load_state_into(model, state_dict, strict)
 
 
