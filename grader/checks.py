@@ -58,7 +58,7 @@ def _same(got, expected):
         return (type(got) is type(expected) and len(got) == len(expected)
                 and all(_same(g, e) for g, e in zip(got, expected)))
     if isinstance(got, dict) and isinstance(expected, dict):
-        return list(got) == list(expected) and all(_same(got[k], expected[k]) for k in expected)
+        return got.keys() == expected.keys() and all(_same(got[k], expected[k]) for k in expected)
     numbers = (int, float)
     if isinstance(got, numbers) and isinstance(expected, numbers) and not isinstance(got, bool):
         return not isinstance(expected, bool) and got == expected
@@ -67,7 +67,7 @@ def _same(got, expected):
 
 def check_equal(got, expected, what):
     """Pass when `got` equals `expected` exactly: tensors by shape, dtype and values; lists, tuples and
-    dicts (keys in order) element by element."""
+    dicts element by element (dicts in any key order: compare `list(d)` to check an order)."""
     if not _same(got, expected):
         fail(what, expected, got)
 

@@ -171,17 +171,23 @@ def test_my_sgd_state_dict_round_trip(ch03):
 
 
 # ----- ch03.2 predict_momentum_buffer --------------------------------------------------------------------
+def momentum_buffers(steps=200):
+    """The momentum buffer of SGD(lr=0.1, momentum=0.9) after each step with the gradient 1.0."""
+    p = nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    buffers = []
+    for _ in range(steps):
+        p.grad = torch.ones(1)
+        optimizer.step()
+        buffers.append(optimizer.state[p]["momentum_buffer"].item())
+    return buffers
+
+
 @pytest.mark.exercise("ch03.2", points=1)
 def test_predicted_momentum_buffer(ch03):
     """your prediction of the momentum buffer under a constant gradient"""
     values, limit = ch03.predict_momentum_buffer()
-    p = nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([p], lr=0.1, momentum=0.9)
-    truth = []
-    for _ in range(200):
-        p.grad = torch.ones(1)
-        optimizer.step()
-        truth.append(optimizer.state[p]["momentum_buffer"].item())
+    truth = momentum_buffers()
     check_close(list(values), truth[:3], "momentum buffer after steps 1, 2 and 3", atol=1e-4)
     check_close(limit, truth[-1], "the value the buffer approaches", atol=1e-3)
 

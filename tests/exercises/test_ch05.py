@@ -107,16 +107,21 @@ def test_kaiming(ch05):
 
 
 # ----- ch05.3 predict_output_std -------------------------------------------------------------------------
-@pytest.mark.exercise("ch05.3", points=1)
-def test_predicted_output_std(ch05):
-    """your prediction of the output spread of a default and a Kaiming Linear layer"""
-    torch.manual_seed(random.randrange(2**31))
+def output_stds():
+    """The std of nn.Linear(256, 256)'s outputs on standard-normal inputs: default, then Kaiming (relu)."""
     x = torch.randn(4096, 256)
     layer = nn.Linear(256, 256)
     default_std = layer(x).std().item()
     nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
     nn.init.zeros_(layer.bias)
-    kaiming_std = layer(x).std().item()
+    return default_std, layer(x).std().item()
+
+
+@pytest.mark.exercise("ch05.3", points=1)
+def test_predicted_output_std(ch05):
+    """your prediction of the output spread of a default and a Kaiming Linear layer"""
+    torch.manual_seed(random.randrange(2**31))
+    default_std, kaiming_std = output_stds()
     predicted = ch05.predict_output_std()
     check_close(predicted[0], default_std, "std of the default Linear's outputs", atol=0.03)
     check_close(predicted[1], kaiming_std, "std of the Kaiming-initialized Linear's outputs", atol=0.05)
