@@ -172,9 +172,12 @@ outer = Outer()
 print("_parameters:", list(outer._parameters), "| _modules:", list(outer._modules))
 print([name for name, _ in outer.named_parameters()])
 print("elements:", [p.numel() for p in outer.parameters()])
+print("modules:", [(name, type(module).__name__) for name, module in outer.named_modules()])
 
 # %% [markdown]
-# (`p.numel()` is the number of elements of a tensor.)
+# (`p.numel()` is the number of elements of a tensor.) `named_modules()` walks the same tree and yields
+# each module once, the module itself first under the name `""`; `named_children()` yields only the
+# direct children. Chapter 02 builds and walks bigger trees.
 #
 # The tables are created by `nn.Module.__init__`, which is why `super().__init__()` must come first.
 # Forget it and the very first parameter assignment fails:

@@ -47,38 +47,19 @@ def library_xavier_uniform(tensor, gain=1.0):
     return nn.init.xavier_uniform_(tensor, gain)
 
 
-def init_cnn_fan_out(model):
-    def init(m):
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            if m.bias is not None:
+def init_cnn_variant(layers, mode, none_safe):
+    """The reference init_cnn with one thing changed: which layers, the Kaiming mode, or the None check."""
+    def init_cnn(model):
+        def init(m):
+            if isinstance(m, layers):
+                nn.init.kaiming_normal_(m.weight, mode=mode, nonlinearity="relu")
+                if m.bias is not None or not none_safe:
+                    nn.init.zeros_(m.bias)
+            if isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        if isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-    return model.apply(init)
-
-
-def init_cnn_linear_only(model):
-    def init(m):
-        if isinstance(m, nn.Linear):
-            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-            nn.init.zeros_(m.bias)
-        if isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-    return model.apply(init)
-
-
-def init_cnn_bias_always(model):
-    def init(m):
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-            nn.init.zeros_(m.bias)
-        if isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-    return model.apply(init)
+        return model.apply(init)
+    return init_cnn
 
 
 WRONG = {
@@ -99,8 +80,8 @@ WRONG = {
         "variances, not standard deviations": {"predict_output_std": lambda: (1 / 3, 2.0)},
     },
     "ch05.4": {
-        "fan_out kept": {"init_cnn": init_cnn_fan_out},
-        "Conv2d left out": {"init_cnn": init_cnn_linear_only},
-        "bias filled even when there is none": {"init_cnn": init_cnn_bias_always},
+        "fan_out kept": {"init_cnn": init_cnn_variant((nn.Conv2d, nn.Linear), "fan_out", True)},
+        "Conv2d left out": {"init_cnn": init_cnn_variant(nn.Linear, "fan_in", True)},
+        "bias filled even when there is none": {"init_cnn": init_cnn_variant((nn.Conv2d, nn.Linear), "fan_in", False)},
     },
 }
