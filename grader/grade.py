@@ -1,21 +1,41 @@
 """Run the graded tests for one target and turn per-test outcomes into per-exercise rows.
 
-Nothing here imports student code: the tests run in a subprocess (with a per-test and an overall time
-limit), and titles come from reading the chapter files with `ast`."""
+Nothing here imports student code. The tests run in a worker process (pytest with grader.chapters and
+grader.plugin) that reports each event through a signed pipe (grader.channel). A test that runs past the
+time limit is stopped by killing the worker's whole process group, which no `except` clause can catch;
+the test is marked as stopped and a fresh worker runs the tests that are left. Titles and the points of
+tests that never ran come from reading the files with `ast`."""
 import ast
+import collections
 import json
 import os
 import re
+import secrets
+import select
+import signal
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.plugin import RESULTS_ENV
+from grader import channel
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
-STATUS_ORDER = ("passed", "todo", "failed", "error", "skipped")
+OUTPUT_TAIL = 4000  # characters of the workers' own output kept for --verbose and problems
+
+
+@dataclass
+class Check:
+    """One graded test: its plain-words name, points, and outcome."""
+    nodeid: str
+    exercise: str
+    points: int
+    name: str
+    chapters: list = field(default_factory=list)
+    extra: bool = False  # from --extra-tests
+    status: str | None = None  # passed, failed, todo, error, skipped; None until it reports
+    message: str = ""
 
 
 @dataclass
@@ -23,24 +43,27 @@ class Row:
     """One exercise in the report."""
     id: str
     title: str
-    status: str
+    status: str  # passed, partial, failed, todo, error, skipped
     earned: int
     possible: int
-    note: str = ""
+    checks: list = field(default_factory=list)
 
 
 @dataclass
-class _Test:
-    exercise: str
-    points: int
-    status: str | None = None  # None until a result arrives; a test that never reports counts as an error
-    note: str = ""
+class Report:
+    """Everything one grading run found."""
+    target: str
+    rows: list
+    problems: list
+    output: str
 
 
-def _test_files(root, chapter):
-    folder = Path(root) / "tests" / "exercises"
+def _test_files(root, chapter, extra_tests=None):
     pattern = f"test_ch{chapter:02d}*.py" if chapter is not None else "test_ch*.py"
-    return sorted(folder.glob(pattern))
+    files = sorted((Path(root) / "tests" / "exercises").glob(pattern))
+    if extra_tests is not None:
+        files += sorted(Path(extra_tests).resolve().glob(pattern))
+    return files
 
 
 def _chapter_key(exercise_id):
@@ -48,67 +71,168 @@ def _chapter_key(exercise_id):
     return tuple(int(part) for part in re.findall(r"\d+", exercise_id))
 
 
-def _is_own_stub(exercise_id, record):
-    """True when the failure is the exercise's own `NotImplementedError("chNN.k: ...")`."""
-    message = record.get("message", "")
-    return record.get("exc_type") == "NotImplementedError" and re.match(re.escape(exercise_id) + r"(?!\d)", message)
+def _words(test_name):
+    """'test_momentum_buffer' -> 'momentum buffer', for tests without a docstring."""
+    return re.sub(r"^test_", "", test_name.split("::")[-1]).replace("_", " ")
 
 
-def _classify(test, record):
-    """Set `test`'s status from one phase record of the plugin; the first result that is not a pass wins."""
-    if test.status not in (None, "passed"):
+def _classify(check, record):
+    """Set `check`'s outcome from one phase record of the worker; the first result that is not a pass wins."""
+    if check.status not in (None, "passed"):
         return
     if record["outcome"] == "passed":
-        test.status = "passed"
+        check.status = "passed"
         return
     if record["outcome"] == "skipped":
-        test.status, test.note = "skipped", record.get("message", "")
+        check.status, check.message = "skipped", record.get("message", "")
         return
-    message = "\n".join((record.get("message") or "").strip().splitlines()[:4])
-    note = f"{record.get('exc_type', 'Error')}: {message}".rstrip(": ")
-    if _is_own_stub(test.exercise, record):
-        test.status, test.note = "todo", ""
-    elif record.get("exc_type") == "ExerciseTimeout":
-        test.status, test.note = "failed", f"timed out: {message}"
-    elif record["when"] == "call":
-        test.status, test.note = "failed", note
+    exc_type, message = record.get("exc_type", "Error"), (record.get("message") or "").strip()
+    if exc_type == "NotImplementedError" and re.match(re.escape(check.exercise) + r"(?!\d)", message):
+        check.status, check.message = "todo", ""
+    elif exc_type == "ChapterImportError":
+        check.status, check.message = "error", message
     else:
-        test.status, test.note = "error", note
+        where = f" (at {record['where']})" if record.get("where") else ""
+        text = message if exc_type in ("CheckFailed", "AssertionError") and message else f"{exc_type}: {message}"
+        check.status = "failed" if record["when"] == "call" else "error"
+        check.message = "\n".join(text.splitlines()[:6]).rstrip(": ") + where
 
 
-def run_tests(root, target, chapter=None, per_test_timeout=10.0, timeout=600.0):
-    """Run the graded tests in a subprocess; returns ({nodeid: _Test}, collect errors, output tail)."""
-    files = _test_files(root, chapter)
-    if not files:
-        return {}, [], ""
-    with tempfile.TemporaryDirectory() as tmp:
-        results = Path(tmp) / "results.jsonl"
-        results.touch()
-        env = dict(os.environ, **{RESULTS_ENV: str(results), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_PARENT), str(root), env.get("PYTHONPATH")]))
-        command = [sys.executable, "-m", "pytest", *map(str, files), "-p", "grader.plugin", "-p", "no:cacheprovider",
-                   "--target", target, "--exercise-timeout", str(per_test_timeout),
-                   "--rootdir", str(root), "-o", "addopts=", "-q", "--no-header",
-                   "--continue-on-collection-errors"]  # a broken test file costs only its own exercises
-        try:
-            done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
-            output = done.stdout + done.stderr
-        except subprocess.TimeoutExpired:
-            output = f"the test run was stopped after {timeout:g} s"
-        records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
-    tests, errors = {}, []
-    for record in records:
-        if record["event"] == "test":
-            tests[record["nodeid"]] = _Test(record["exercise"], int(record["points"]))
-        elif record["event"] == "collect-error":
-            errors.append(record)
-        elif record["nodeid"] in tests:
-            _classify(tests[record["nodeid"]], record)
-    for test in tests.values():
-        if test.status is None:
-            test.status, test.note = "error", "not run (the test run stopped early)"
-    return tests, errors, output[-3000:]
+class _Run:
+    """What the workers of one grading run reported, across restarts."""
+
+    def __init__(self, extra_folder):
+        self.checks = {}
+        self.imports = {}  # chapter -> "start" / "end"
+        self.violations = {}
+        self.collect_errors = []
+        self.forged = 0
+        self.current = None  # nodeid of the test in progress
+        self.done = False
+        self.extra_folder = extra_folder
+
+    def handle(self, record):
+        event = record.get("event")
+        if event == "collected" and record["nodeid"] not in self.checks:
+            extra = self.extra_folder is not None and Path(record["file"]).resolve().is_relative_to(self.extra_folder)
+            self.checks[record["nodeid"]] = Check(record["nodeid"], record["exercise"], int(record["points"]),
+                                                  record["doc"] or _words(record["nodeid"]), record["chapters"], extra)
+        elif event == "collect-error":
+            self.collect_errors.append(record)
+        elif event == "start":
+            self.current = record["nodeid"]
+        elif event == "finish":
+            self.current = None
+        elif event == "result" and record["nodeid"] in self.checks:
+            _classify(self.checks[record["nodeid"]], record)
+        elif event == "import":
+            self.imports[record["chapter"]] = record["when"]
+        elif event == "violation":
+            self.violations.setdefault(record["chapter"], record["what"])
+        elif event == "done":
+            self.done = True
+
+    def pending(self):
+        return [c for c in self.checks.values() if c.status is None]
+
+
+def _kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _run_worker(command, root, env, key, skip, run, per_test_timeout, deadline, tail):
+    """One pytest worker; returns "done", "stopped" (a test ran past its limit), "deadline" or "exited"."""
+    config_read, config_write = os.pipe()
+    results_read, results_write = os.pipe()
+    output_read, output_write = os.pipe()
+    process = subprocess.Popen([*command, "--grader-channel", f"{config_read},{results_write}"], cwd=root, env=env,
+                               stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
+                               pass_fds=(config_read, results_write), start_new_session=True)
+    for fd in (config_read, results_write, output_write):
+        os.close(fd)
+    try:
+        with os.fdopen(config_write, "wb") as config:
+            config.write(json.dumps({"key": key.hex(), "skip": sorted(skip)}).encode())
+    except BrokenPipeError:
+        pass
+    run.current, run.done = None, False
+    pending, started, outcome = b"", None, None
+    streams = {results_read, output_read}
+    last = None
+    while streams:
+        now = time.monotonic()
+        if run.current != last:
+            last, started = run.current, now
+        limit = deadline if run.current is None else min(deadline, started + per_test_timeout)
+        if now >= limit:
+            outcome = "deadline" if limit == deadline else "stopped"
+            _kill_group(process)
+            break
+        if process.poll() is not None:
+            streams = {fd for fd in streams if select.select([fd], [], [], 0)[0]}  # drain what is left
+        ready = select.select(list(streams), [], [], min(limit - now, 0.5))[0]
+        for fd in ready:
+            data = os.read(fd, 1 << 16)
+            if not data:
+                streams.discard(fd)
+            elif fd == output_read:
+                tail.extend(data.decode(errors="replace"))
+            else:
+                *lines, pending = (pending + data).split(b"\n")
+                for line in lines:
+                    record = channel.decode(key, line)
+                    if record is None:
+                        run.forged += 1
+                    else:
+                        run.handle(record)
+    process.wait()
+    _kill_group(process)  # anything the student code started in the background
+    os.close(results_read)
+    os.close(output_read)
+    return outcome or ("done" if run.done else "exited")
+
+
+def run_tests(root, target, files, per_test_timeout=10.0, timeout=900.0, extra_folder=None):
+    """Run the graded tests in `files`, restarting the worker after a test that hangs or kills it;
+    returns the _Run and the tail of the workers' output."""
+    key = secrets.token_bytes(32)
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_PARENT), str(root), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "pytest", *map(str, files), "-p", "grader.chapters", "-p", "grader.plugin",
+               "-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib", "--target", target,
+               "--rootdir", str(root), "-o", "addopts=", "-q", "--no-header", "--continue-on-collection-errors"]
+    run = _Run(extra_folder)
+    tail = collections.deque(maxlen=OUTPUT_TAIL)
+    deadline = time.monotonic() + timeout
+    skip = set()
+    while True:
+        outcome = _run_worker(command, root, env, key, skip, run, per_test_timeout, deadline, tail)
+        stuck = run.checks.get(run.current)
+        if outcome == "done" or stuck is None or outcome == "deadline":
+            break
+        chapter = next(iter(stuck.chapters), None)
+        if chapter and run.imports.get(chapter) == "start":  # the chapter's import itself hung or crashed
+            why = (f"importing {target}/{chapter}_*.py did not finish within {per_test_timeout:g} s"
+                   if outcome == "stopped" else f"the test process exited while importing {target}/{chapter}_*.py")
+            for check in run.pending():
+                if chapter in check.chapters:
+                    check.status, check.message = "error", why
+        elif outcome == "stopped":
+            stuck.status = "failed"
+            stuck.message = f"stopped after {per_test_timeout:g} s: it did not finish (an infinite loop?)"
+        else:
+            stuck.status, stuck.message = "failed", "the test process exited during this check (os._exit, a crash?)"
+        if not run.pending():
+            break
+        skip = {nodeid for nodeid, check in run.checks.items() if check.status is not None}
+    for check in run.pending():
+        check.status = "error"
+        check.message = (f"not run: grading stopped after {timeout:g} s" if outcome == "deadline"
+                         else "not run: the test process stopped before this check (see the output with -v)")
+    return run, "".join(tail)
 
 
 def _marked_exercises(path):
@@ -116,7 +240,7 @@ def _marked_exercises(path):
     found = {}
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-    except SyntaxError:  # pytest reports it as a collection error
+    except (OSError, SyntaxError, ValueError):  # pytest reports it as a collection error
         return found
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -161,47 +285,105 @@ def titles(root, target, exercise_names):
         for name in stub[:1] + names:
             doc = next((defs[name][0] for defs in definitions if defs.get(name, ("", ""))[0]), "")
             if doc:
-                first = re.sub(r"^\s*" + re.escape(exercise_id) + r"\s*[:.-]?\s*", "", doc.strip().splitlines()[0])
-                found[exercise_id] = f"{name}: {first}"
+                head = re.match(r"\s*" + re.escape(exercise_id) + r"\s*(\([^)]*\))?\s*[:.-]?\s*", doc)
+                kind = f" {head.group(1)}" if head and head.group(1) else ""
+                found[exercise_id] = f"{name}{kind}: {doc[head.end() if head else 0:].strip().splitlines()[0]}"
                 break
     return found
 
 
-def grade(root, target="exercises", chapter=None, per_test_timeout=10.0, timeout=600.0):
-    """Grade one target; returns (rows sorted by exercise id, problems worth showing, output tail)."""
+_SOLUTIONS_TEXT = re.compile(r"(^|[/\\.])solutions($|[/\\.])")
+
+
+def solutions_uses(path):
+    """Where a chapter file refers to the reference solutions (imports, or a call given a 'solutions'
+    path or module name), as 'line N: ...' notes; [] when none or when the file does not parse."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    notes = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] if node.level == 0 else []
+        elif isinstance(node, ast.Call):
+            names = [arg.value for part in (*node.args, *(k.value for k in node.keywords)) for arg in ast.walk(part)
+                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+            names = [name for name in names if _SOLUTIONS_TEXT.search(name)]
+            if names:
+                notes.append(f"line {node.lineno}: uses {names[0]!r}")
+            continue
+        else:
+            continue
+        notes += [f"line {node.lineno}: imports {name}" for name in names if name.split(".")[0] == "solutions"]
+    return notes
+
+
+def _solutions_violations(root, target, run, chapters):
+    """{chapter: reason} for chapters whose student file uses the solutions (statically or at run time)."""
+    if target != "exercises":
+        return {}
+    found = {}
+    for chapter in chapters:
+        for path in sorted((Path(root) / target).glob(f"{chapter}_*.py")):
+            notes = solutions_uses(path)
+            if notes:
+                found[chapter] = f"{target}/{path.name} {notes[0].replace(': ', ' ', 1)}"
+            elif chapter in run.violations:
+                found[chapter] = f"{target}/{path.name} {run.violations[chapter]} when it runs"
+    return found
+
+
+def _row_status(graded):
+    passed = [c for c in graded if c.status == "passed"]
+    if len(passed) == len(graded):
+        return "passed"
+    if passed:
+        return "partial"
+    statuses = {c.status for c in graded}
+    if statuses == {"todo"}:
+        return "todo"
+    return "error" if statuses <= {"todo", "error"} else "failed"
+
+
+def grade(root, target="exercises", chapter=None, per_test_timeout=10.0, timeout=900.0, extra_tests=None):
+    """Grade one target; returns a Report (rows sorted by exercise id)."""
     root = Path(root).resolve()
-    tests, errors, output = run_tests(root, target, chapter, per_test_timeout, timeout)
+    extra_folder = Path(extra_tests).resolve() if extra_tests is not None else None
+    files = _test_files(root, chapter, extra_folder)
+    if not files:
+        return Report(target, [], [], "")
+    run, output = run_tests(root, target, files, per_test_timeout, timeout, extra_folder)
+    checks = list(run.checks.values())
     static = {}
-    for path in _test_files(root, chapter):
+    for path in files:
         for exercise_id, (points, names) in _marked_exercises(path).items():
             total, used = static.get(exercise_id, (0, []))
             static[exercise_id] = (total + points, used + names)
     by_exercise = {}
-    for test in tests.values():
-        by_exercise.setdefault(test.exercise, []).append(test)
+    for check in checks:
+        by_exercise.setdefault(check.exercise, []).append(check)
     for exercise_id, (points, _) in static.items():  # tests that were never collected still count
         if exercise_id not in by_exercise:
-            by_exercise[exercise_id] = [_Test(exercise_id, points, "error", "its tests were not collected")]
-    names = {exercise_id: static.get(exercise_id, (0, []))[1] for exercise_id in by_exercise}
-    title_of = titles(root, target, names)
+            by_exercise[exercise_id] = [Check("", exercise_id, points, "its tests", status="error",
+                                              message="its tests could not be collected")]
+    used = {c for check in checks for c in check.chapters}
+    for chapter_name, why in _solutions_violations(root, target, run, used).items():
+        for check in checks:
+            if chapter_name in check.chapters:
+                check.status = "error"
+                check.message = f"{why}: the reference solutions may not be used, so chapter {chapter_name[2:]} scores 0"
+    title_of = titles(root, target, {e: static.get(e, (0, []))[1] for e in by_exercise})
     rows = []
     for exercise_id in sorted(by_exercise, key=_chapter_key):
         group = by_exercise[exercise_id]
-        graded = [test for test in group if test.status != "skipped"]
-        statuses = {test.status for test in graded}
-        if not graded:
-            status = "skipped"
-        elif "error" in statuses:
-            status = "error"
-        elif statuses == {"passed"}:
-            status = "passed"
-        elif statuses <= {"todo", "passed"}:
-            status = "todo"
-        else:
-            status = "failed"
-        possible = sum(test.points for test in graded)
-        note = next((test.note for test in group if test.status == status and test.note), "")
+        graded = [check for check in group if check.status != "skipped"]
+        status = _row_status(graded) if graded else "skipped"
         rows.append(Row(exercise_id, title_of.get(exercise_id, exercise_id), status,
-                        possible if status == "passed" else 0, possible, note))
-    problems = [f"{error['nodeid']}: could not be collected\n{error['message']}" for error in errors]
-    return rows, problems, output
+                        sum(c.points for c in graded if c.status == "passed"), sum(c.points for c in graded), group))
+    problems = [f"{error['nodeid']}: could not be collected\n{error['message']}" for error in run.collect_errors]
+    if run.forged:
+        problems.append(f"{run.forged} line(s) on the results pipe were not signed by the grader and were ignored")
+    return Report(target, rows, problems, output)

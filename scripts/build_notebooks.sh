@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-    for f in notebooks/[0-9][0-9]_*.py; do names+=("$(basename "$f" .py)"); done
+    for f in notebooks/py/[0-9][0-9]_*.py; do names+=("$(basename "$f" .py)"); done
 fi
 for name in "${names[@]}"; do
     echo "== $name"
-    "$bin/jupytext" --sync "notebooks/$name.py"
+    "$bin/jupytext" --sync "notebooks/py/$name.py"
     (cd notebooks && "../$bin/jupyter" nbconvert --to notebook --execute --inplace "$name.ipynb")
     "$bin/nbstripout" --keep-output --keep-count "notebooks/$name.ipynb"
 done

@@ -1,6 +1,8 @@
-"""The grader: a tiny fake workbook (two chapters, stubs, solutions and graded tests) in a temp dir
-shows each status and that one broken student file costs only its own exercises; then the real
-chapters: solutions score 100%, untouched stubs are all todo with 0 points."""
+"""The grader, on a tiny fake workbook (two chapters: stubs, solutions and graded tests) in a temp dir:
+each status, partial credit per check, failure messages in plain words, results that student code
+cannot forge, solutions imports scoring 0, hangs stopped by killing the worker, --extra-tests and
+--json; then the real chapters: solutions score 100%, untouched stubs are all todo with 0 points."""
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.__main__ import main
-from grader.grade import grade
+from grader.grade import grade, solutions_uses
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,55 +63,96 @@ class Box:
 TESTS_01 = '''
 import pytest
 
+from grader.checks import check_equal
+
 
 @pytest.mark.exercise("ch01.1", points=2)
 def test_double(ch01):
-    assert ch01.double(3) == 6
+    """double of positive numbers"""
+    for x in (3, 10):
+        check_equal(ch01.double(x), 2 * x, f"double({x})")
 
 
 @pytest.mark.exercise("ch01.1", points=1)
 def test_double_negative(ch01):
-    assert ch01.double(-1) == -2
+    """double of a negative number"""
+    check_equal(ch01.double(-1), -2, "double(-1)")
 
 
 @pytest.mark.exercise("ch01.2", points=1)
 def test_count(ch01):
-    assert ch01.count(3) == [0, 1, 2]
+    check_equal(ch01.count(3), [0, 1, 2], "count(3)")
 
 
 @pytest.mark.exercise("ch01.3", points=1)
 def test_name(ch01):
-    assert isinstance(ch01.name(), str) and ch01.name() == "mini"
+    """the package name"""
+    check_equal(ch01.name(), "mini", "name()")
 '''
 TESTS_02 = '''
 import pytest
 
+from grader.checks import check_equal
+
 
 @pytest.mark.exercise("ch02.1", points=3)
 def test_box(ch02):
-    assert ch02.Box(5).value == 5
+    """a Box keeps its value"""
+    check_equal(ch02.Box(5).value, 5, "Box(5).value")
+'''
+HIDDEN_TESTS = '''
+import pytest
+
+from grader.checks import check_equal
+
+
+@pytest.mark.exercise("ch01.1", points=2)
+def test_double_zero(ch01):
+    """double of zero (hidden)"""
+    check_equal(ch01.double(0), 0, "double(0)")
+
+
+@pytest.mark.exercise("ch01.9", points=1)
+def test_count_empty(ch01):
+    """count(0) is empty (hidden)"""
+    check_equal(ch01.count(0), [], "count(0)")
+'''
+FORGER = '''
+import json, os, tempfile
+line = json.dumps({"event": "result", "nodeid": "x", "when": "call", "outcome": "passed"})
+fake = ("0" * 64 + " " + line + "\\n").encode()
+for fd in range(3, 64):  # every inherited descriptor, the grader's pipes included
+    try:
+        os.write(fd, fake)
+    except OSError:
+        pass
+for variable, value in os.environ.items():  # any path the environment names
+    if os.path.isfile(value):
+        try:
+            with open(value, "a") as out:
+                out.write(line + "\\n")
+        except OSError:
+            pass
 '''
 
 
 @pytest.fixture
 def workbook(tmp_path):
     """A fake repository root with two chapters; returns a function writing a student's files."""
-    (tmp_path / "tests" / "exercises").mkdir(parents=True)
-    (tmp_path / "tests" / "__init__.py").write_text("")
-    (tmp_path / "tests" / "exercises" / "__init__.py").write_text("")
-    shutil.copy(REPO / "tests" / "exercises" / "conftest.py", tmp_path / "tests" / "exercises" / "conftest.py")
-    (tmp_path / "tests" / "exercises" / "test_ch01.py").write_text(TESTS_01)
-    (tmp_path / "tests" / "exercises" / "test_ch02.py").write_text(TESTS_02)
+    root = tmp_path / "book"
+    (root / "tests" / "exercises").mkdir(parents=True)
+    (root / "tests" / "exercises" / "test_ch01.py").write_text(TESTS_01)
+    (root / "tests" / "exercises" / "test_ch02.py").write_text(TESTS_02)
     for folder, one, two in (("exercises", STUB_01, STUB_02), ("solutions", SOLUTION_01, SOLUTION_02)):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "ch01_fake.py").write_text(one)
-        (tmp_path / folder / "ch02_fake.py").write_text(two)
+        (root / folder).mkdir()
+        (root / folder / "ch01_fake.py").write_text(one)
+        (root / folder / "ch02_fake.py").write_text(two)
 
     def student(ch01=None, ch02=None):
         for name, source in (("ch01_fake.py", ch01), ("ch02_fake.py", ch02)):
             if source is not None:
-                (tmp_path / "exercises" / name).write_text(textwrap.dedent(source))
-        return tmp_path
+                (root / "exercises" / name).write_text(textwrap.dedent(source))
+        return root
 
     return student
 
@@ -118,9 +161,13 @@ def _statuses(rows):
     return {row.id: (row.status, row.earned, row.possible) for row in rows}
 
 
+def _messages(rows):
+    return {row.id: [check.message for check in row.checks if check.message] for row in rows}
+
+
 def test_solutions_score_full_and_stubs_are_todo(workbook, capsys):
     root = workbook()
-    rows, _, _ = grade(root, "solutions", per_test_timeout=5)
+    rows = grade(root, "solutions", per_test_timeout=5).rows
     assert _statuses(rows) == {"ch01.1": ("passed", 3, 3), "ch01.2": ("passed", 1, 1),
                                "ch01.3": ("passed", 1, 1), "ch02.1": ("passed", 3, 3)}
     assert rows[0].title == "double: Return twice x."
@@ -130,6 +177,7 @@ def test_solutions_score_full_and_stubs_are_todo(workbook, capsys):
     assert main(["--root", str(root), "--expect-todo"]) == 0
     out = capsys.readouterr().out
     assert "0/8  (0%)" in out and "4 todo" in out and "Box: Hold one value." in out
+    assert "What did not pass" not in out  # untouched stubs are todo, not failures
     assert main(["--root", str(root), "--expect-full"]) == 1
     assert main(["--root", str(root), "--target", "solutions", "--expect-todo"]) == 1
     capsys.readouterr()
@@ -138,12 +186,43 @@ def test_solutions_score_full_and_stubs_are_todo(workbook, capsys):
     assert "ch02.1" in out and "ch01.1" not in out
 
 
+def test_partial_credit_and_plain_messages(workbook, capsys):
+    root = workbook(ch01='''
+        def double(x):
+            return abs(2 * x)
+
+        def count(n):
+            return list(range(1, n + 1))
+
+        def name():
+            return "mini".upper()
+        ''', ch02='''
+        class Box:
+            def __init__(self, value):
+                self.value = value + "!"
+        ''')
+    rows = grade(root, per_test_timeout=5).rows
+    assert _statuses(rows) == {"ch01.1": ("partial", 2, 3), "ch01.2": ("failed", 0, 1),
+                               "ch01.3": ("failed", 0, 1), "ch02.1": ("failed", 0, 3)}
+    messages = _messages(rows)
+    assert messages["ch01.1"] == ["double(-1): expected -2, got 2"]
+    assert messages["ch01.2"] == ["count(3): expected [0, 1, 2], got [1, 2, 3]"]
+    assert messages["ch01.3"] == ["name(): expected 'mini', got 'MINI'"]
+    assert messages["ch02.1"][0].startswith("TypeError: unsupported operand type(s) for +: 'int' and 'str'")
+    assert messages["ch02.1"][0].endswith("(at exercises/ch02_fake.py line 4)")
+    assert main(["--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "2/8  (25%)" in out and "1 partial" in out
+    assert "  - double of a negative number (1 point): double(-1): expected -2, got 2" in out
+    assert "  - count (1 point): count(3): expected [0, 1, 2], got [1, 2, 3]" in out  # no docstring: the name
+
+
 def test_syntax_error_fails_only_its_chapter(workbook):
     root = workbook(ch01="def double(x):\n    return 2 *\n", ch02=SOLUTION_02)
-    rows = grade(root, per_test_timeout=5)[0]
+    rows = grade(root, per_test_timeout=5).rows
     assert _statuses(rows) == {"ch01.1": ("error", 0, 3), "ch01.2": ("error", 0, 1),
                                "ch01.3": ("error", 0, 1), "ch02.1": ("passed", 3, 3)}
-    assert "SyntaxError" in rows[0].note and "exercises/ch01_fake.py" in rows[0].note
+    assert "SyntaxError" in rows[0].checks[0].message and "exercises/ch01_fake.py" in rows[0].checks[0].message
     assert rows[0].title == "double: Return twice x."  # from the solution, as the student file does not parse
 
 
@@ -155,33 +234,113 @@ def test_broken_test_file_is_reported_not_fatal(workbook, capsys):
     assert "test_ch03.py: could not be collected" in out and "8/8  (100%)" in out
 
 
-def test_loop_wrong_type_and_import_error_are_per_exercise(workbook, capsys):
-    root = workbook(ch01='''
-        def double(x):
-            return x + x
+def test_forged_results_are_ignored(workbook, capsys):
+    root = workbook(ch01=FORGER + STUB_01)
+    report = grade(root, per_test_timeout=5)
+    assert {row.id: row.status for row in report.rows} == dict.fromkeys(("ch01.1", "ch01.2", "ch01.3", "ch02.1"),
+                                                                        "todo")
+    assert sum(row.earned for row in report.rows) == 0
+    assert any("not signed by the grader and were ignored" in problem for problem in report.problems)
 
+
+@pytest.mark.parametrize("how", [
+    "from solutions.ch02_fake import Box\n",
+    "import importlib\nBox = importlib.import_module('sol' + 'utions.ch02_fake').Box\n",
+    "import pathlib\n_code = (pathlib.Path(__file__).parents[1] / ('sol' + 'utions') / 'ch02_fake.py').read_text()\n"
+    "exec(_code)\n",
+])
+def test_using_the_solutions_scores_zero_for_the_chapter(workbook, how, capsys):
+    root = workbook(ch01=SOLUTION_01, ch02=how)
+    rows = grade(root, per_test_timeout=5).rows
+    assert _statuses(rows) == {"ch01.1": ("passed", 3, 3), "ch01.2": ("passed", 1, 1),
+                               "ch01.3": ("passed", 1, 1), "ch02.1": ("error", 0, 3)}
+    assert "the reference solutions may not be used, so chapter 02 scores 0" in rows[-1].checks[0].message
+    assert "exercises/ch02_fake.py" in rows[-1].checks[0].message
+
+
+def test_solutions_uses_reads_imports_and_paths(tmp_path):
+    path = tmp_path / "ch01_x.py"
+    path.write_text('"""See the solutions folder when stuck."""\nimport os\nfrom solutions import ch01\n'
+                    'x = open("../solutions/ch01.py")\nprint("solutions are not used here")\n')
+    assert solutions_uses(path) == ["line 3: imports solutions", "line 4: uses '../solutions/ch01.py'"]
+
+
+HANGS = {
+    "except Exception": '''
         def count(n):
             while True:
-                pass
+                try:
+                    sum(range(10000))
+                except Exception:
+                    pass
+        ''',
+    "except BaseException": '''
+        def count(n):
+            while True:
+                try:
+                    sum(range(10000))
+                except BaseException:
+                    pass
+        ''',
+    "os._exit": '''
+        def count(n):
+            import os
+            os._exit(3)
+        ''',
+}
 
-        def name():
-            return 42
-        ''', ch02="raise RuntimeError('oops at import')\n")
-    rows = grade(root, per_test_timeout=1)[0]
+
+@pytest.mark.parametrize("kind", HANGS)
+def test_a_hang_or_exit_costs_only_its_own_check(workbook, kind):
+    root = workbook(ch01=textwrap.dedent(SOLUTION_01.replace("def count", "def _unused")) + textwrap.dedent(HANGS[kind]),
+                    ch02=SOLUTION_02)
+    rows = grade(root, per_test_timeout=1.5).rows
     assert _statuses(rows) == {"ch01.1": ("passed", 3, 3), "ch01.2": ("failed", 0, 1),
-                               "ch01.3": ("failed", 0, 1), "ch02.1": ("error", 0, 3)}
-    notes = {row.id: row.note for row in rows}
-    assert notes["ch01.2"].startswith("timed out")
-    assert notes["ch01.3"].startswith("AssertionError")
-    assert "RuntimeError: oops at import" in notes["ch02.1"]
-    assert main(["--root", str(root), "--test-timeout", "1"]) == 0
-    assert "3/8  (38%)" in capsys.readouterr().out
+                               "ch01.3": ("passed", 1, 1), "ch02.1": ("passed", 3, 3)}
+    expected = "stopped after 1.5 s" if kind != "os._exit" else "the test process exited during this check"
+    assert rows[1].checks[0].message.startswith(expected)
+
+
+def test_a_hang_at_import_costs_only_its_chapter(workbook):
+    root = workbook(ch01="while True:\n    try:\n        pass\n    except BaseException:\n        pass\n",
+                    ch02=SOLUTION_02)
+    rows = grade(root, per_test_timeout=1.5).rows
+    assert _statuses(rows) == {"ch01.1": ("error", 0, 3), "ch01.2": ("error", 0, 1),
+                               "ch01.3": ("error", 0, 1), "ch02.1": ("passed", 3, 3)}
+    assert rows[0].checks[0].message == "importing exercises/ch01_*.py did not finish within 1.5 s"
+
+
+def test_extra_tests_and_json(workbook, tmp_path, capsys):
+    root = workbook(ch01=SOLUTION_01)
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_ch01_hidden.py").write_text(HIDDEN_TESTS)
+    out_file = tmp_path / "scores.json"
+    assert main(["--root", str(root), "--extra-tests", str(hidden), "--json", str(out_file)]) == 0
+    assert "with the extra tests in" in capsys.readouterr().out
+    scores = json.loads(out_file.read_text())
+    assert (scores["earned"], scores["possible"], scores["target"]) == (8, 11, "exercises")
+    exercises = {e["id"]: e for e in scores["exercises"]}
+    assert (exercises["ch01.1"]["earned"], exercises["ch01.1"]["possible"]) == (5, 5)
+    assert [(c["name"], c["hidden"]) for c in exercises["ch01.1"]["checks"]] == [
+        ("double of positive numbers", False), ("double of a negative number", False),
+        ("double of zero (hidden)", True)]
+    assert exercises["ch01.9"]["status"] == "passed" and exercises["ch01.9"]["checks"][0]["hidden"]
+    assert exercises["ch02.1"]["status"] == "todo"
+
+    assert main(["--root", str(root), "--json", "-", "--chapter", "1"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [e["id"] for e in printed["exercises"]] == ["ch01.1", "ch01.2", "ch01.3"] and printed["chapter"] == 1
+    with pytest.raises(SystemExit):
+        main(["--root", str(root), "--extra-tests", str(tmp_path / "missing")])
 
 
 def test_real_chapters_solutions_full_and_stubs_todo():
-    solutions = grade(REPO, "solutions")[0]
+    solutions = grade(REPO, "solutions").rows
     assert solutions, "no graded exercises found in tests/exercises/"
-    assert [row.id for row in solutions if row.status != "passed"] == []
-    stubs = grade(REPO, "exercises")[0]
+    failed = {row.id: [c.message for c in row.checks if c.status != "passed"] for row in solutions
+              if row.status != "passed"}
+    assert failed == {}
+    stubs = grade(REPO, "exercises").rows
     assert {row.id: row.status for row in stubs} == {row.id: "todo" for row in solutions}
     assert sum(row.earned for row in stubs) == 0

@@ -62,18 +62,30 @@ def test_checkpoint_matches_torch_state_dict_layout(torch, trained):
 
 def test_progress_line_without_tqdm(monkeypatch, capsys):
     monkeypatch.setattr(train_digits, "tqdm", None)
+    monkeypatch.setattr(train_digits, "_stderr_is_terminal", lambda: True)
     train_digits.train("mlp", epochs=1)
-    out = capsys.readouterr().out
-    assert "\repoch 1/1 46/46 loss " in out
-    assert "epoch 1/1: train loss " in out
+    captured = capsys.readouterr()
+    assert "\repoch 1/1 46/46 loss " in captured.err
+    assert "epoch 1/1: train loss " in captured.out
 
 
-def test_progress_with_tqdm(capsys):
+def test_progress_with_tqdm(monkeypatch, capsys):
     pytest.importorskip("tqdm")
+    monkeypatch.setattr(train_digits, "_stderr_is_terminal", lambda: True)
     train_digits.train("mlp", epochs=1)
     captured = capsys.readouterr()
     assert "epoch 1/1:   0%| " in captured.err and " 0/46 [" in captured.err  # tqdm draws on stderr
     assert "epoch 1/1: train loss " in captured.out
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_no_progress_fragments_when_stderr_is_not_a_terminal(monkeypatch, capsys, with_tqdm):
+    if not with_tqdm:
+        monkeypatch.setattr(train_digits, "tqdm", None)
+    train_digits.train("mlp", epochs=1)  # under capsys, stderr is not a terminal
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.startswith("epoch 1/1: train loss ") and "\r" not in captured.out
 
 
 def test_command_line(capsys):

@@ -8,6 +8,7 @@ whole loop a student meets in every training script: data loaders, a model, a lo
 (forward, loss, zero_grad, backward, step), evaluation under no_grad, and a checkpoint that saves the model and
 the optimizer together so that training can stop and later resume exactly where it left off."""
 import argparse
+import sys
 import time
 
 import minitorch as torch
@@ -37,12 +38,18 @@ def build_model(kind):
     raise ValueError(f"unknown model {kind!r}: expected 'mlp' or 'cnn'")
 
 
+def _stderr_is_terminal():
+    return sys.stderr.isatty()
+
+
 class Progress:
-    """A progress bar over `iterable`: tqdm when installed, else one line rewritten in place."""
+    """A progress bar over `iterable` on stderr: tqdm when installed, else one line rewritten in place.
+    Shown only when stderr is a terminal: in a log file or a pipe the rewritten lines would be fragments."""
 
     def __init__(self, iterable, desc, enabled=True):
-        self.iterable, self.desc, self.enabled = iterable, desc, enabled
-        self.bar = tqdm(iterable, desc=desc, leave=False) if enabled and tqdm else None
+        self.iterable, self.desc = iterable, desc
+        self.enabled = enabled and _stderr_is_terminal()
+        self.bar = tqdm(iterable, desc=desc, leave=False) if self.enabled and tqdm else None
         self.postfix = ""
 
     def __iter__(self):
@@ -53,7 +60,7 @@ class Progress:
         for i, item in enumerate(self.iterable, 1):
             yield item
             if self.enabled:
-                print(f"\r{self.desc} {i}/{total} {self.postfix}", end="", flush=True)
+                print(f"\r{self.desc} {i}/{total} {self.postfix}", end="", file=sys.stderr, flush=True)
 
     def set_postfix(self, text):
         """Show `text` (e.g. the latest loss) next to the bar."""
@@ -65,7 +72,7 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
         elif self.enabled:
-            print("\r\033[K", end="")  # clear the line
+            print("\r\033[K", end="", file=sys.stderr, flush=True)  # clear the line
 
 
 def train_epoch(model, loader, loss_fn, optimizer, desc, show_progress):

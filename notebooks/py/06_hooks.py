@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -42,7 +42,7 @@ torch.manual_seed(0)
 np.random.seed(0)
 
 # %% [markdown]
-# ## 1. The three kinds of module hook
+# ## 1. The four kinds of module hook
 #
 # | registered with | called | signature | may return |
 # |---|---|---|---|
@@ -228,6 +228,45 @@ lin(torch.zeros(1, 2))
 print('\n'.join(log))
 
 # %% [markdown]
+# ### The registry behind the handles
+#
+# Each module keeps its hooks in ordered dicts, `_forward_pre_hooks` and `_forward_hooks` (and two more
+# for backward), keyed by the `id` of the handle that registration returned. Handles take their ids from
+# one counter, so every id is new; `handle.remove()` deletes that id from the dicts it belongs to
+# (removing twice does nothing). Two options are kept as flags in dicts keyed the same way:
+#
+# - `with_kwargs=True`: the hook also receives the keyword arguments, `hook(module, args, kwargs)` for a
+#   pre-hook (which may return a new `(args, kwargs)` pair) and `hook(module, args, kwargs, output)` for a
+#   forward hook;
+# - `always_call=True` (forward hooks only): the hook runs even when a pre-hook, `forward` or an earlier
+#   forward hook raises, with the output so far (`None` if `forward` did not finish); then the error
+#   goes on.
+#
+# A call goes over a copy of each dict as it is when its loop starts, so a hook that removes itself, or
+# registers another, changes only the later calls.
+
+# %%
+class Scale(nn.Module):
+    def forward(self, x, factor=1.0):
+        if factor < 0:
+            raise ValueError('factor must not be negative')
+        return x * factor
+
+
+scale = Scale()
+plain = scale.register_forward_hook(lambda mod, args, out: print('  plain forward hook'))
+always = scale.register_forward_hook(lambda mod, args, out: print('  always_call hook, output', out),
+                                     always_call=True)
+scale.register_forward_pre_hook(lambda mod, args, kwargs: print('  pre-hook sees', kwargs), with_kwargs=True)
+print(list(scale._forward_hooks) == [plain.id, always.id], list(scale._forward_hooks_always_called) == [always.id])
+print('a call that works:')
+print('  result', scale(torch.ones(1), factor=2.0))
+print('a call that fails:')
+
+# %% tags=["raises-exception"]
+scale(torch.ones(1), factor=-1.0)
+
+# %% [markdown]
 # ## 4. Tool: an activation-statistics recorder
 #
 # Forward hooks are the standard way to look *inside* a network while it runs. This recorder attaches
@@ -310,6 +349,10 @@ plt.show()
 # Its norm at each layer tells whether gradients vanish or explode on their way back to the first
 # layer. We compare a deep sigmoid network (gradients shrink by at least 4x per sigmoid) with a ReLU
 # network initialized with Kaiming's scheme.
+#
+# Note the default argument `name=name` in the hook below: it binds each hook to its own layer's name
+# when the hook is made. A hook that used the loop variable `name` directly would look it up only when it
+# runs, after the loop has finished, and every hook would see the last layer's name.
 
 # %%
 def grad_norms(model, x):
@@ -388,13 +431,13 @@ print(inspect.getsource(nn.Module._run_forward_pre_hooks))
 #
 # The exercises for this chapter are in `exercises/ch06_hooks.py`:
 #
-# 1. **ch06.1** `ActivationStats`: a class that registers a forward hook on every `nn.Linear` of a
-#    model, stores the mean and std of each layer's output under the layer's name, and can remove all
-#    its hooks.
-# 2. **ch06.2** `add_input_clamp`: register a forward pre-hook that clamps a module's input to
-#    `[min, max]` and return its handle.
-# 3. **ch06.3** `record_grad_norms`: register full backward hooks that append the norm of each layer's
-#    output gradient to a list, per layer name.
+# 1. **ch06.1** `RemovableHandle` and `HookedModule`: the forward-hook machinery of this chapter built
+#    from scratch, with registration order, `prepend`, `with_kwargs`, `always_call` and handles that
+#    remove. The grader replays random registrations, removals and calls on it and on `nn.Module`.
+# 2. **ch06.2** *predict, then check*: the order in which the hooks of a small network run, forward and
+#    backward.
+# 3. **ch06.3** *debugging*: `GradientMonitor` records gradient norms with backward hooks, but has three
+#    bugs. Find and fix them.
 #
 # Check your work from the repository root with
 #

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -95,6 +95,25 @@ print(net[1])
 print(net[:2])
 
 # %% [markdown]
+# It can also change after it is built. `append(m)` adds a module at the end, `insert(i, m)` puts one at
+# position `i` (a negative `i` counts from the end) and `del seq[i]` removes one. After an insert or a
+# delete the names are `"0"`, `"1"`, ... in order again, while a slice keeps the names its modules had.
+# Given an `OrderedDict` instead of modules, `Sequential` uses its keys as the names.
+
+# %%
+from collections import OrderedDict
+
+seq = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+print("seq[1:] names:", list(seq[1:]._modules))
+seq.insert(1, nn.Tanh())
+print([(name, type(m).__name__) for name, m in seq.named_children()])
+del seq[0]
+seq.append(nn.Sigmoid())
+print([(name, type(m).__name__) for name, m in seq.named_children()])
+named = nn.Sequential(OrderedDict([("encode", nn.Linear(4, 2)), ("act", nn.ReLU())]))
+print(named)
+
+# %% [markdown]
 # The limits of `Sequential` are built into its idea: one input, one output, strictly in order. For anything
 # else (skip connections, several inputs, a layer used twice, control flow) write your own module.
 #
@@ -156,6 +175,15 @@ for module in big_net.named_modules():
     print(module)
 
 # %% [markdown]
+# Each module object is yielded once: a module used in two places appears only under the first name
+# that reaches it.
+
+# %%
+shared_act = nn.Tanh()
+twice = nn.Sequential(nn.Linear(2, 2), shared_act, nn.Linear(2, 2), shared_act)
+print([name for name, _ in twice.named_modules()])
+
+# %% [markdown]
 # `modules()` yields the same modules without names. Counting modules by class is a typical use:
 
 # %%
@@ -173,6 +201,11 @@ big_net(torch.randn(5))
 # Sometimes the number of layers is a constructor argument. A plain Python list of modules would **not**
 # register them (the module would not see their parameters); `nn.ModuleList` and `nn.ModuleDict` do. They
 # behave like a list and a dict, and their entries become children named `0, 1, 2, ...` or by their keys.
+# Build the list with a comprehension, one new layer per entry: `[MyLinear(4, 4)] * 3` would be a list
+# holding the *same* layer three times.
+#
+# In PyTorch's note the chosen activation is applied once, after the loop over the linear layers, and
+# this chapter follows it.
 
 # %%
 class DynamicNet(nn.Module):
@@ -189,7 +222,7 @@ class DynamicNet(nn.Module):
     def forward(self, x, act):
         for linear in self.linears:
             x = linear(x)
-            x = self.activations[act](x)
+        x = self.activations[act](x)
         x = self.final(x)
         return x
 
@@ -238,11 +271,9 @@ print(len(list(dynamic_net.parameters(recurse=False))), len(list(dynamic_net.fin
 #
 # `.to()` visits every submodule and moves (or casts) each parameter and buffer in place: the parameters stay
 # the same `Parameter` objects, only their data changes. The note moves the net to a GPU; this cell does that
-# where CUDA is available and otherwise runs the same code on the CPU. (Its output depends on the machine, so
-# the workbook's tests do not compare it.)
+# where CUDA is available and otherwise runs the same code on the CPU.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 device = 'cuda' if torch.cuda.is_available() else 'cpu'
 if device == 'cpu':
     print("No CUDA device here: the same code runs on the CPU.")
@@ -298,8 +329,8 @@ class LinearDynamicNet(nn.Module):
 
     def forward(self, x, act):
         for linear in self.linears:
-            x = self.activations[act](linear(x))
-        return self.final(x)
+            x = linear(x)
+        return self.final(self.activations[act](x))
 
 
 linear_net = LinearDynamicNet(3)
@@ -370,14 +401,16 @@ print(inspect.getsource(nn.Module.named_modules))
 #
 # Open `exercises/ch02_building_blocks.py` and replace each `raise NotImplementedError(...)`:
 #
-# - **ch02.1 `MySequential`**: your own `Sequential`: register the modules in order with `add_module`,
-#   support `len()` and indexing, and chain them in `forward`.
-# - **ch02.2 `count_parameters(module, trainable_only=False)`**: the number of scalar parameters of a module
-#   and all its submodules, optionally only those with `requires_grad`.
-# - **ch02.3 `ResidualBlock`**: a block computing `x + Linear(ReLU(Linear(x)))`, with its two layers
-#   registered as children named `fc1` and `fc2`.
+# - **ch02.1** `MySequential`: build `Sequential` yourself on `nn.Module`: registration under `"0"`,
+#   `"1"`, ..., indexing and slicing, `append`, `insert`, `del` and `pop` with the names renumbered as
+#   above. The grader replays random edits on it and on `nn.Sequential` side by side.
+# - **ch02.2** *predict, then check*: write down the names `named_modules()` yields for a small network
+#   with a shared module, then run it here.
+# - **ch02.3** `ResidualBlock`: a block computing `x + fc2(relu(fc1(x)))`, with its two layers registered
+#   as children named `fc1` and `fc2`.
+# - **ch02.4** *debugging*: `DeepMLP` runs but has three bugs. Find and fix them.
 #
-# Check your work from the repository root (the reference answers are in `solutions/`):
+# Check your work from the repository root:
 #
 # ```
 # python -m grader --chapter 02

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -80,8 +80,9 @@ class Net(nn.Module):
 #
 # The optimizers live in `torch.optim`. An optimizer is handed the parameters it may change, here all of
 # them through `net.parameters()`, plus its settings: a learning rate, *weight decay* (a pull of every weight
-# towards zero) and *momentum* (a running average of past gradients that smooths the steps). Printing it
-# lists every setting of its single parameter group.
+# towards zero) and *momentum* (a buffer per parameter that keeps adding up past gradients, so that steps
+# along a steady direction grow and noisy ones partly cancel). Printing it lists every setting of its single
+# parameter group.
 
 # %%
 # Create the network (from previous section) and optimizer
@@ -97,7 +98,7 @@ print(net.l1.weight)
 # 1. takes an input (random here),
 # 2. runs the network,
 # 3. computes the loss,
-# 4. clears the gradients left over from the previous iteration (they would otherwise accumulate),
+# 4. clears the gradients left over from the previous iteration (each `backward()` *adds* to `.grad`),
 # 5. calls `loss.backward()` so that every parameter's `.grad` holds d loss / d parameter,
 # 6. calls `optimizer.step()` to update the parameters from those gradients.
 #
@@ -131,12 +132,61 @@ print(net.training)
 print(net.l1.weight)
 
 # %% [markdown]
-# The optimizer keeps state of its own: with momentum, one *momentum buffer* per parameter, the running
-# average of its gradients.
+# That gradients add up is also useful. To train with an effective batch k times larger than fits in
+# memory, run backward on k batches in a row, each loss divided by k, so that `.grad` holds the average
+# gradient, and only then call `step()` and clear the gradients. This is called *gradient accumulation*.
+#
+# ## Inside the optimizer
+#
+# The optimizer keeps state of its own: with momentum, one *momentum buffer* per parameter, in
+# `optimizer.state`, a dict keyed by the parameter tensor itself. SGD's update for a parameter `p` with
+# gradient `g` is
+#
+# ```
+# g = g + weight_decay * p                              (when weight_decay != 0)
+# buf = g  on p's first step,  else  buf = momentum * buf + (1 - dampening) * g
+# g = g + momentum * buf  with nesterov=True,  else  g = buf
+# p = p - lr * g
+# ```
+#
+# With no dampening the buffer is not an average but an undamped sum, `g₀ + momentum·g₋₁ +
+# momentum²·g₋₂ + ...`: for a steady gradient it grows towards `1 / (1 - momentum)` times the gradient,
+# ten times with momentum 0.9. Here the random inputs make the gradients point in different directions
+# from step to step, and much of the sum cancels; compare the buffer with the last gradient:
 
 # %%
 print(optimizer.state[net.l1.weight])
+print(net.l1.weight.grad)
 print([name for name, _ in net.named_parameters()], len(optimizer.state))
+
+# %% [markdown]
+# The settings live in `optimizer.param_groups`, a list of dicts: each holds its parameters under
+# `'params'` and its own copy of every setting. Passing dicts instead of parameters gives each group its
+# own settings (a missing one comes from the keyword arguments), and changing a group's value between
+# steps takes effect at the next step; learning-rate schedulers work exactly like that.
+
+# %%
+grouped = torch.optim.SGD([{'params': net.l0.parameters()},
+                           {'params': net.l1.parameters(), 'lr': 1e-3, 'nesterov': True}],
+                          lr=1e-4, momentum=0.9)
+for group in grouped.param_groups:
+    print(len(group['params']), {k: v for k, v in group.items() if k in ('lr', 'momentum', 'nesterov')})
+grouped.param_groups[0]['lr'] *= 0.5
+print(grouped.param_groups[0]['lr'])
+
+# %% [markdown]
+# `state_dict()` packs both for saving: the parameters become numbers, 0, 1, 2, ... across the groups in
+# order, and the state is keyed by those numbers. `load_state_dict` matches them back to the parameters of
+# an optimizer built the same way.
+
+# %%
+saved = optimizer.state_dict()
+print(saved['param_groups'][0]['params'], list(saved['state']))
+print(saved['state'][3])
+restored = torch.optim.SGD(net.parameters(), lr=1.0)
+restored.load_state_dict(saved)
+print(restored.param_groups[0]['lr'], torch.equal(restored.state[net.l1.bias]['momentum_buffer'],
+                                                   optimizer.state[net.l1.bias]['momentum_buffer']))
 
 # %% [markdown]
 # The loss of single random inputs is noisy, so we plot a moving average over 200 iterations:
@@ -237,8 +287,9 @@ with torch.no_grad():
     masks_eval = torch.stack([dropout(torch.ones(16)) for _ in range(3)])
 
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={'width_ratios': [1, 1.3]})
-ax0.imshow(torch.cat([masks, torch.full((1, 16), float('nan')), masks_eval]).numpy(), cmap='viridis',
-           vmin=0, vmax=2)
+image = ax0.imshow(torch.cat([masks, torch.full((1, 16), float('nan')), masks_eval]).numpy(), cmap='viridis',
+                   vmin=0, vmax=2)
+fig.colorbar(image, ax=ax0, label='output value', ticks=[0, 1, 2])
 ax0.set_yticks([4.5, 12])
 ax0.set_yticklabels(['train()', 'eval()'])
 ax0.set_xlabel('element')
@@ -315,7 +366,7 @@ print(sum(p.numel() for p in model.parameters()), 'parameters')
 # needed.
 
 # %%
-def train_epoch(model, loader):
+def train_epoch(model, loader, loss_fn, optimizer):
     model.train()
     total, count = 0.0, 0
     for images, labels in loader:
@@ -340,17 +391,15 @@ def evaluate(model, loader):
 print(f'test accuracy before training: {evaluate(model, test_loader):.1%}')
 
 # %% [markdown]
-# The loop shows a progress bar while it runs (`tqdm`, removed when done with `leave=False`). Since a
-# progress bar is different every time, this cell's output is not compared by the workbook's tests; the
-# results are printed by the next cell.
+# The loop shows a progress bar while it runs (`tqdm`, removed when done with `leave=False`); the results
+# are printed by the next cell.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 from tqdm import tqdm
 
 history = {'loss': [], 'train_acc': [], 'test_acc': []}
 for epoch in tqdm(range(15), desc='epochs', leave=False):
-    history['loss'].append(train_epoch(model, train_loader))
+    history['loss'].append(train_epoch(model, train_loader, loss_fn, optimizer))
     history['train_acc'].append(evaluate(model, train_loader))
     history['test_acc'].append(evaluate(model, test_loader))
 
@@ -377,16 +426,19 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# A few test images with the model's guesses (red: wrong):
+# The test images the model gets wrong, each with its true label and the model's guess:
 
 # %%
 model.eval()
 with torch.no_grad():
-    predictions = model(test_images[:12]).argmax(dim=1)
-fig, axes = plt.subplots(1, 12, figsize=(11, 1.4))
-for ax, image, label, guess in zip(axes, test_images, test_labels, predictions):
-    ax.imshow(image[0].numpy(), cmap='gray_r')
-    ax.set_title(int(guess), color='black' if guess == label else 'red')
+    predictions = model(test_images).argmax(dim=1)
+wrong = np.flatnonzero((predictions != test_labels).numpy())
+print(f'{len(wrong)} of {len(test_labels)} test images misclassified')
+shown = wrong[:10]
+fig, axes = plt.subplots(1, len(shown), figsize=(1.1 * len(shown), 1.7), squeeze=False)
+for ax, i in zip(axes[0], shown):
+    ax.imshow(test_images[i][0].numpy(), cmap='gray_r')
+    ax.set_title(f'true {int(test_labels[i])}\nguess {int(predictions[i])}', fontsize=9, color='tab:red')
     ax.axis('off')
 plt.show()
 
@@ -411,14 +463,15 @@ print(torch.optim.SGD.__doc__)
 #
 # Open `exercises/ch03_training.py` and replace each `raise NotImplementedError(...)`:
 #
-# - **ch03.1 `MySGD`**: SGD from scratch (learning rate, momentum, dampening, Nesterov, weight decay) that
-#   makes exactly the same updates as `torch.optim.SGD`.
-# - **ch03.2 `train_one_epoch(model, loader, loss_fn, optimizer)`**: one pass over the loader in training
-#   mode, returning the mean loss per sample.
-# - **ch03.3 `accuracy(model, loader)`**: the fraction of correctly classified samples, computed in evaluation
-#   mode and without building a graph.
+# - **ch03.1** `MySGD`: an optimizer from scratch with everything this chapter showed: parameter groups
+#   with their own settings, per-parameter state keyed by the parameter, `state_dict` /
+#   `load_state_dict`, and SGD's update with momentum, dampening, Nesterov and weight decay, step for step
+#   the same as `torch.optim.SGD`.
+# - **ch03.2** *predict, then check*: the momentum buffer of a parameter whose gradient is always 1.
+# - **ch03.3** *debugging*: `train_accumulating`, a training loop with gradient accumulation, runs but is
+#   wrong in four places. Find and fix them.
 #
-# Check your work from the repository root (the reference answers are in `solutions/`):
+# Check your work from the repository root:
 #
 # ```
 # python -m grader --chapter 03
@@ -428,7 +481,9 @@ print(torch.optim.SGD.__doc__)
 #
 # - An optimizer is created from `model.parameters()`; the loop is forward → loss → `zero_grad()` →
 #   `backward()` → `step()`.
-# - Training changes parameter values in place; optimizers may keep per-parameter state (momentum buffers).
+# - Training changes parameter values in place; optimizers keep per-parameter state (momentum buffers, an
+#   undamped sum of past gradients) keyed by the parameter, and their settings per parameter group.
+# - `backward()` adds to `.grad`: clear it every step, or use that on purpose to accumulate gradients.
 # - `train()` / `eval()` flip the `training` flag of the whole tree. Dropout drops only in training mode;
 #   BatchNorm uses batch statistics (and updates running ones) in training mode and the running ones in
 #   evaluation mode.

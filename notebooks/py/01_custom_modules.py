@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -120,7 +120,66 @@ class Forgetful(nn.Module):
 print("Forgetful parameters:", list(Forgetful().parameters()))
 
 # %% [markdown]
-# The table is created by `nn.Module.__init__`, which is why `super().__init__()` must come first.
+# ### The tables, rule by rule
+#
+# Three more rules of `__setattr__` decide what `named_parameters()` reports:
+#
+# - a new value for a name that is already registered takes the **old place** in the table (the order
+#   is the order of first assignment);
+# - assigning `None` to a registered name keeps the slot, empty; `named_parameters()` skips it;
+# - any other value for a registered parameter name is refused, since only a `Parameter` (or `None`)
+#   may live there.
+#
+# Reading works the other way round. Python looks for `d.b` in the instance `__dict__` first and calls
+# the class's `__getattr__` only when that lookup fails; since registered parameters are *not* in
+# `__dict__`, `nn.Module.__getattr__` is what finds them, in `_parameters`.
+
+# %%
+class Demo(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b = nn.Parameter(torch.zeros(2))
+        self.a = nn.Parameter(torch.zeros(3))
+
+
+d = Demo()
+print("table:", list(d._parameters), "| 'b' in __dict__:", "b" in vars(d))
+d.b = nn.Parameter(torch.ones(5))  # a new value keeps b's place
+print([(name, tuple(p.shape)) for name, p in d.named_parameters()])
+d.a = None  # the slot stays, empty
+print("table:", list(d._parameters), "| named_parameters:", [name for name, _ in d.named_parameters()])
+
+# %% tags=["raises-exception"]
+d.b = torch.zeros(2)
+
+# %% [markdown]
+# A module assigned to an attribute is registered the same way, in a second table, `_modules`
+# (chapter 02 builds whole networks like this). `named_parameters()` then walks the tree: a module's
+# own parameters first, in table order, then each child's, named with the child's name and a dot in
+# front. A `Parameter` reachable under two names is listed **once**, under the first name met; here
+# that is `shared`, an own parameter of `Outer`, which comes before the child's `inner.weight`:
+
+# %%
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+        self.inner = MyLinear(2, 2)
+        self.shared = self.inner.weight  # the same Parameter under a second name
+
+
+outer = Outer()
+print("_parameters:", list(outer._parameters), "| _modules:", list(outer._modules))
+print([name for name, _ in outer.named_parameters()])
+print("elements:", [p.numel() for p in outer.parameters()])
+print("modules:", [(name, type(module).__name__) for name, module in outer.named_modules()])
+
+# %% [markdown]
+# (`p.numel()` is the number of elements of a tensor.) `named_modules()` walks the same tree and yields
+# each module once, the module itself first under the name `""`; `named_children()` yields only the
+# direct children. Chapter 02 builds and walks bigger trees.
+#
+# The tables are created by `nn.Module.__init__`, which is why `super().__init__()` must come first.
 # Forget it and the very first parameter assignment fails:
 
 # %% tags=["raises-exception"]
@@ -195,6 +254,24 @@ print("nn.ReLU parameters:", list(nn.ReLU().parameters()))
 # %%
 print(m)
 print(nn.Linear(4, 3))
+
+# %% [markdown]
+# ### How `nn.Linear` lays out its state
+#
+# The library's `nn.Linear` differs from our `MyLinear` in two ways. Its weight has the shape
+# `(out_features, in_features)`, and `forward` computes `input @ weight.T + bias`
+# (`nn.functional.linear`). And it does not start from `randn`: it creates empty tensors with
+# `torch.empty` and fills them in place with values drawn uniformly from
+# $[-1/\sqrt{\text{in\_features}},\ 1/\sqrt{\text{in\_features}}]$ (chapter 05 explains why).
+# `nn.init.uniform_(tensor, a, b)` does such a fill and returns the tensor. Without a bias, the name
+# is still registered, with `register_parameter("bias", None)`:
+
+# %%
+layer = nn.Linear(4, 3, bias=False)
+print(layer.weight.shape, layer.bias, [name for name, _ in layer.named_parameters()])
+x = torch.randn(2, 4)
+print(torch.allclose(layer(x), x @ layer.weight.T))
+print(nn.init.uniform_(torch.empty(2, 3), -0.5, 0.5))
 
 # %% [markdown]
 # ## 5. Device and dtype: the factory keyword arguments
@@ -290,21 +367,37 @@ start = next(i for i, line in enumerate(setattr_lines) if "params = " in line)
 print("\n".join(setattr_lines[start:start + 7]))
 
 # %% [markdown]
+# Reading an attribute that is not in the instance `__dict__` ends in `Module.__getattr__`, which looks
+# through the tables:
+
+# %%
+print(inspect.getsource(nn.Module.__getattr__))
+
+# %% [markdown]
+# The tables themselves are made in `Module.__init__` with `object.__setattr__` (reached there as
+# `super().__setattr__`), which stores a plain attribute without going through `Module.__setattr__`:
+# that method needs the very tables it would be creating.
+#
 # `parameters()` then simply walks `_parameters` of the module and of its children
 # (`Module.named_parameters` → `Module._named_members`), skipping None entries and repeated tensors.
 #
 # ## Exercises
 #
 # The exercises are in `exercises/ch01_custom_modules.py`; each stub raises `NotImplementedError` until
-# you fill it in. Each exercise has a few graded tests worth one point each.
+# you fill it in. The grader gives a point for each check that passes and tells you, in words, what a
+# failing check expected and what it got.
 #
-# - **ch01.1 (4 points)** `MyLinear` with `device=` / `dtype=` factory arguments.
-# - **ch01.2 (2 points)** `Square`, a stateless module.
-# - **ch01.3 (2 points)** `count_parameters(module, trainable_only=False)`.
-# - **ch01.4 (4 points)** `Affine`, a re-implementation of `nn.Linear`'s layout, with an optional bias
-#   registered as None and an `extra_repr`.
+# - **ch01.1** `count_parameters(module, trainable_only=False)`: count the scalar parameters of a model,
+#   shared ones once.
+# - **ch01.2** `Affine`: `nn.Linear`'s layout, start and `repr`, written on `nn.Module` yourself.
+# - **ch01.3** *predict, then check*: write down what `named_parameters()` lists for a small puzzle
+#   module, then run it here to see whether you were right.
+# - **ch01.4** `TinyModule`: build the machinery of this chapter from scratch, a base class whose
+#   `__setattr__` registers parameters and children and whose `named_parameters` walks the tree with
+#   dotted names, each parameter once. The grader compares it with `nn.Module` on random trees.
+# - **ch01.5** *debugging*: `GatedLinear` runs, but three things in it are wrong. Find and fix them.
 #
-# Check your work from the repository root (it prints a table of passed / todo / failed exercises):
+# Check your work from the repository root:
 #
 # ```
 # python -m grader --chapter 01

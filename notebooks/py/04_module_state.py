@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -221,6 +221,13 @@ print('buffers:   ', [name for name, _ in c.named_buffers()])
 print('state_dict:', list(c.state_dict().keys()))
 
 # %% [markdown]
+# Behind the scenes, buffers live in a third table, `_buffers`, next to `_parameters` and `_modules`;
+# the names of the non-persistent ones are kept in the set `_non_persistent_buffers_set`:
+
+# %%
+print(list(c._buffers), c._non_persistent_buffers_set)
+
+# %% [markdown]
 # Both kinds of buffer follow model-wide device and dtype changes. The note moves a module to the GPU
 # and to float64 at once; here we cast to float64 (and move to CUDA only when a GPU is present):
 
@@ -230,8 +237,7 @@ m.to(dtype=torch.float64)
 for buffer in m.named_buffers():
     print(buffer)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if torch.cuda.is_available():
     m.to(device='cuda', dtype=torch.float64)
     print(m.mean.device, m.mean.dtype)
@@ -318,6 +324,54 @@ print(list(nn.ParameterDict([('foo', nn.Parameter(torch.zeros(1))),
 m.param3 = torch.zeros(2)
 
 # %% [markdown]
+# One more difference from `named_parameters()`: a module registered under two names (tied layers) is
+# listed once by `named_parameters()`, but the `state_dict` walks every name and holds its tensors under
+# both, so that a checkpoint loads into either name.
+
+# %%
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(2, 2)
+        self.decoder = self.encoder
+
+
+tied = Tied()
+print('named_parameters:', [name for name, _ in tied.named_parameters()])
+print('state_dict:      ', list(tied.state_dict()))
+
+# %% [markdown]
+# ## Extra state: Python values in the `state_dict`
+#
+# Not all state is a tensor: a module may need to remember a list of class names, a version number or a
+# counter. A module class that defines `get_extra_state()` (returning any value that `torch.save` can
+# write: numbers, strings, lists, dicts, tensors) and `set_extra_state(state)` gets one more entry,
+# `"_extra_state"`, placed after its own parameters and buffers and before its children's entries.
+# `load_state_dict` hands the saved value back to `set_extra_state`.
+
+# %%
+class LabelledHead(nn.Module):
+    """A linear classifier that remembers the names of its classes."""
+
+    def __init__(self, in_features, classes):
+        super().__init__()
+        self.classes = list(classes)
+        self.linear = nn.Linear(in_features, len(self.classes))
+
+    def get_extra_state(self):
+        return {'classes': self.classes}
+
+    def set_extra_state(self, state):
+        self.classes = list(state['classes'])
+
+
+head = LabelledHead(3, ['cat', 'dog'])
+print(list(head.state_dict()))
+torch.save(head.state_dict(), path('head.pt'))
+other = LabelledHead(3, ['?', '?'])
+print(other.load_state_dict(torch.load(path('head.pt'))), other.classes)
+
+# %% [markdown]
 # ## 5. Buffers in a built-in layer: BatchNorm
 #
 # `BatchNorm1d` learns a scale and shift (`weight`, `bias`) and *tracks* the mean and variance of the
@@ -359,8 +413,10 @@ partial['l2.weight'] = torch.zeros(1, 3)
 new_net.load_state_dict(partial)
 
 # %% [markdown]
+# The message lists the missing keys first, then the unexpected ones, then any size mismatch, one per line.
 # With `strict=False` the matching keys are loaded and the mismatches are *returned*, as an
-# `_IncompatibleKeys` named tuple with `missing_keys` and `unexpected_keys`:
+# `_IncompatibleKeys` named tuple (from `torch.nn.modules.module`) with `missing_keys` and
+# `unexpected_keys`:
 
 # %%
 result = new_net.load_state_dict(partial, strict=False)
@@ -370,7 +426,9 @@ print('unexpected:', result.unexpected_keys)
 
 # %% [markdown]
 # A shape mismatch is an error even when loading is not strict: there is no sensible way to copy a
-# (2, 4) tensor into a (3, 4) parameter.
+# (2, 4) tensor into a (3, 4) parameter. Loading copies each value *into* the module's existing tensor
+# (`param.copy_(value)` under `no_grad`), so the parameters stay the same objects, and an optimizer
+# built earlier keeps updating the right tensors.
 
 # %% tags=["raises-exception"]
 new_net.load_state_dict({'l0.weight': torch.zeros(2, 4)}, strict=False)
@@ -438,12 +496,13 @@ print(torch.serialization.__doc__)
 #
 # The exercises for this chapter are in `exercises/ch04_module_state.py`:
 #
-# 1. **ch04.1** `RunningMean`: a module whose running mean lives in a buffer and survives a
-#    `state_dict` round trip.
-# 2. **ch04.2** `copy_matching`: copy the entries that two state dicts share (same key *and* shape)
-#    from one to another, and report what was copied and what was skipped.
-# 3. **ch04.3** `Counter`: a module with *extra state* (a Python value, not a tensor), saved and
-#    restored through `get_extra_state` / `set_extra_state`.
+# 1. **ch04.1** `state_dict_of` and `load_state_into`: `state_dict()` and `load_state_dict()` built by
+#    hand from the tables of this chapter, with strict and non-strict loading and torch's error message.
+#    The grader compares them with the real methods on random models.
+# 2. **ch04.2** *predict, then check*: write down the keys of a puzzle module's `state_dict`, then run it
+#    here.
+# 3. **ch04.3** *debugging*: `Standardizer`, a module with running statistics, runs but has three bugs.
+#    Find and fix them.
 #
 # Check your work from the repository root with
 #
@@ -457,6 +516,7 @@ print(torch.serialization.__doc__)
 # - `state_dict()` maps dotted names to detached tensors: own parameters, own persistent buffers, then
 #   each child's entries.
 # - Buffers hold state that is not learned; `persistent=False` keeps a buffer out of the `state_dict`.
+# - `get_extra_state` / `set_extra_state` put a Python value in the `state_dict` as `_extra_state`.
 # - Save the `state_dict`, rebuild the module, `load_state_dict`. minitorch writes safetensors: no
 #   pickle, no code execution on load.
 # - Strict loading raises on any mismatch; `strict=False` returns the mismatches as `_IncompatibleKeys`.

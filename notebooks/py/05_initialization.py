@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,py//py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -64,8 +64,7 @@ print('largest |w|     =', round(m.weight.abs().max().item(), 4))
 # floating-point buffers) that way from the start, instead of creating them on the CPU in float32 and
 # converting afterwards.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 # Initialize module directly onto GPU.
 if torch.cuda.is_available():
     m = nn.Linear(5, 3, device='cuda')
@@ -75,10 +74,9 @@ else:
 
 # %% [markdown]
 # Asking for a device that is not there is a clear error, not a silent fallback (the exact wording
-# depends on whether CuPy is installed, so this cell's output is not compared):
+# depends on whether CuPy is installed):
 
-# %% tags=["raises-exception"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["raises-exception", "nbval-ignore-output"]
 if not torch.cuda.is_available():
     nn.Linear(5, 3, device='cuda')
 
@@ -139,8 +137,29 @@ w = nn.init.orthogonal_(torch.empty(3, 5))
 print('W W^T == I (to 1e-5):', torch.allclose(w @ w.T, torch.eye(3), atol=1e-5))
 
 # %% [markdown]
-# The fan-based schemes scale the spread by the number of inputs (`fan_in`) and/or outputs (`fan_out`)
-# of the weight, and by a *gain* that compensates for the non-linearity that follows:
+# ### Why the spread of a weight matters, in one line
+#
+# An output of a linear layer is a sum over its inputs, $y = \sum_i w_i x_i$. With independent,
+# zero-mean weights and inputs, the variances add up:
+#
+# $$\operatorname{Var}(y) = \text{fan\_in} \cdot \operatorname{Var}(w) \cdot \operatorname{E}[x^2]$$
+#
+# (plus the bias's variance, if there is a bias). To keep the signal's size from layer to layer, the
+# weights' variance must shrink like $1/\text{fan\_in}$. The *fan-based* schemes do exactly that. For a
+# weight of shape `(out_features, in_features, *kernel)`, fan_in = in_features × (product of the kernel
+# sizes) and fan_out = out_features × (the same product), and
+#
+# - **Xavier (Glorot)**: std = gain · sqrt(2 / (fan_in + fan_out)), a compromise between the forward pass
+#   (fan_in) and the backward pass (fan_out);
+# - **Kaiming (He)**: std = gain / sqrt(fan), where `mode='fan_in'` (the default) keeps the forward
+#   signal's spread and `mode='fan_out'` the gradients' spread in backward; the gain comes from
+#   `calculate_gain(nonlinearity, a)`, `a` being the negative slope of a leaky ReLU.
+#
+# The `_uniform_` versions draw from U(-b, b) with b = sqrt(3) · std, since U(-b, b) has standard
+# deviation b / sqrt(3); the `_normal_` versions draw from N(0, std²).
+#
+# The *gain* compensates for the non-linearity that follows: a ReLU zeroes half of its inputs and so
+# halves $\operatorname{E}[x^2]$, which a gain of $\sqrt{2}$ makes up for.
 
 # %%
 for name in ('linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'):
@@ -255,8 +274,9 @@ print('W W^T == I (to 1e-5):', torch.allclose(m.weight @ m.weight.T, torch.eye(3
 #   weights that are too large saturate tanh at ±1. Xavier initialization with tanh's gain keeps the
 #   spread roughly constant.
 # - With **ReLU**, half of each layer's output is zeroed, so the weights must be $\sqrt{2}$ larger to
-#   compensate: that is Kaiming (He) initialization. Xavier-scaled weights lose a factor of about
-#   $\sqrt{2}$ per layer.
+#   compensate: that is Kaiming (He) initialization. Xavier weights with gain 1 lose a factor of about
+#   $\sqrt{2}$ per layer (about $2^{10} \approx 1000$ over 20 layers), while Xavier with tanh's larger
+#   gain 5/3 overshoots and grows by about $5/(3\sqrt{2}) \approx 1.18$ per layer.
 
 # %%
 def activation_stds(nonlinearity, init_fn, depth=20, width=128, batch=256):
@@ -278,6 +298,7 @@ inits = {
     'N(0, 0.01²)': lambda w: nn.init.normal_(w, std=0.01),
     'N(0, 1)': lambda w: nn.init.normal_(w, std=1.0),
     'Linear default': lambda w: nn.init.kaiming_uniform_(w, a=math.sqrt(5)),
+    'xavier_normal_ (gain 1)': lambda w: nn.init.xavier_normal_(w),
     'xavier_normal_ (tanh gain)': lambda w: nn.init.xavier_normal_(w, gain=nn.init.calculate_gain('tanh')),
     'kaiming_normal_ (relu)': lambda w: nn.init.kaiming_normal_(w, nonlinearity='relu'),
 }
@@ -362,12 +383,14 @@ print(inspect.getsource(nn.utils.skip_init))
 #
 # The exercises for this chapter are in `exercises/ch05_initialization.py`:
 #
-# 1. **ch05.1** `init_weights`: a function for `Module.apply` that gives every `nn.Linear` a Kaiming
-#    normal weight (for ReLU) and a zero bias, and leaves other modules alone.
-# 2. **ch05.2** `count_zero_weights`: apply `nn.init.sparse_` to a fresh weight of a given shape and
-#    count the zeros, then compare with the number you predict.
-# 3. **ch05.3** `my_uniform_`: your own fan-in scaled uniform initialization, computing `fan_in`
-#    yourself (also for convolution weights).
+# 1. **ch05.1** `calculate_gain` and `fan_in_and_fan_out`, written yourself.
+# 2. **ch05.2** `xavier_uniform_`, `xavier_normal_`, `kaiming_uniform_` and `kaiming_normal_` from the
+#    formulas above, on top of your ch05.1 functions. The grader checks them by their statistics on large
+#    random weights.
+# 3. **ch05.3** *predict, then check*: the spread of a `Linear` layer's outputs, with its default start
+#    and with Kaiming's, from the variance rule above.
+# 4. **ch05.4** *debugging*: `init_cnn`, an initializer for a convolutional network, has three bugs. Find
+#    and fix them.
 #
 # Check your work from the repository root with
 #

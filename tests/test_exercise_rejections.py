@@ -1,0 +1,157 @@
+"""The graded tests can fail, and for the right reasons.
+
+- Run in this process on the reference solutions, every graded test passes (so a failure below is the
+  wrong answer's doing, not the harness's).
+- Every exercise has at least two plausible wrong answers in tests/exercises/wrong/, and each of them
+  fails at least one of the exercise's tests.
+- No class or function copied from the chapter's notebook passes an exercise that asks for a class or
+  a function: each candidate, put in place of the exercise's object, fails at least one test.
+- The answers of the "predict, then check" items are what PyTorch itself gives."""
+import ast
+import importlib
+import inspect
+import json
+import re
+import types
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.wrong import solution
+
+REPO = Path(__file__).resolve().parent.parent
+CHAPTERS = [1, 2, 3, 4, 5, 6]
+
+
+def graded_tests(chapter):
+    """{exercise id: [test functions]} of tests/exercises/test_chNN.py."""
+    module = importlib.import_module(f"tests.exercises.test_ch{chapter:02d}")
+    found = {}
+    for function in vars(module).values():
+        for mark in getattr(function, "pytestmark", []):
+            if mark.name == "exercise":
+                found.setdefault(mark.args[0], []).append(function)
+    return found
+
+
+def wrong_answers(chapter):
+    return importlib.import_module(f"tests.exercises.wrong.ch{chapter:02d}").WRONG
+
+
+def namespace(chapter, overrides=None):
+    """The chapter's reference solutions as a namespace, with some names replaced."""
+    names = {k: v for k, v in vars(solution(chapter)).items() if not k.startswith("__")}
+    return types.SimpleNamespace(**{**names, **(overrides or {})})
+
+
+def failures(tests, chapter_namespace):
+    """[(test name, the exception)] of the tests that fail on `chapter_namespace`."""
+    found = []
+    for test in tests:
+        try:
+            test(chapter_namespace)
+        except Exception as exc:  # a check that failed, or the wrong answer crashing: both reject it
+            found.append((test.__name__, exc))
+    return found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_reference_solutions_pass_in_process(chapter):
+    for exercise, tests in graded_tests(chapter).items():
+        assert failures(tests, namespace(chapter)) == [], exercise
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_two_wrong_answers(chapter):
+    wrong = wrong_answers(chapter)
+    assert {exercise: len(wrong.get(exercise, {})) for exercise in graded_tests(chapter)} == {
+        exercise: max(2, len(wrong.get(exercise, {}))) for exercise in graded_tests(chapter)}
+
+
+WRONG_CASES = [(chapter, exercise, label) for chapter in CHAPTERS
+               for exercise, answers in wrong_answers(chapter).items() for label in answers]
+
+
+@pytest.mark.parametrize("chapter, exercise, label", WRONG_CASES, ids=[f"{e}: {w}" for _, e, w in WRONG_CASES])
+def test_wrong_answer_is_rejected(chapter, exercise, label):
+    tests = graded_tests(chapter)[exercise]
+    assert failures(tests, namespace(chapter, wrong_answers(chapter)[exercise][label])), \
+        f"{exercise}: the wrong answer '{label}' passes every test"
+
+
+def _notebook_definitions(chapter):
+    """The chapter notebook's top-level classes and functions, defined (with the notebook's imports) in a
+    fresh namespace: {name: object}."""
+    path = next((REPO / "notebooks").glob(f"{chapter:02d}_*.ipynb"))
+    imports, definitions = [], []
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(line for line in cell["source"] if not line.lstrip().startswith(("%", "!")))
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                imports.append(node)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                definitions.append(node)
+    scope = {}
+    exec(compile(ast.Module(body=imports + definitions, type_ignores=[]), str(path), "exec"), scope)
+    return {node.name: scope[node.name] for node in definitions}
+
+
+def _exercise_objects(chapter):
+    """{exercise id: name of the class or function its stub defines}."""
+    path = next((REPO / "exercises").glob(f"ch{chapter:02d}_*.py"))
+    source = path.read_text()
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            match = re.search(r'NotImplementedError\(\s*"(ch\d\d\.\d+)', ast.get_source_segment(source, node))
+            if match:
+                found.setdefault(match.group(1), node.name)
+    return found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_notebook_definition_passes_an_exercise(chapter):
+    notebook = _notebook_definitions(chapter)
+    tests = graded_tests(chapter)
+    passing = []
+    for exercise, name in _exercise_objects(chapter).items():
+        wanted = inspect.isclass(getattr(solution(chapter), name))
+        for candidate_name, candidate in notebook.items():
+            if inspect.isclass(candidate) == wanted and not failures(tests[exercise],
+                                                                     namespace(chapter, {name: candidate})):
+                passing.append((exercise, candidate_name))
+    assert passing == []
+
+
+def _run_with_pytorch(torch, chapter, names):
+    """The objects `names` of tests/exercises/test_chNN.py, defined again with PyTorch in place of minitorch."""
+    graded = importlib.import_module(f"tests.exercises.test_ch{chapter:02d}")
+    scope = {"torch": torch, "nn": torch.nn}
+    for name in names:
+        exec(inspect.getsource(getattr(graded, name)), scope)
+    return scope
+
+
+PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorch answers the question)
+    1: ("predict_parameter_names", ["Puzzle"],
+        lambda s: [(name, tuple(p.shape)) for name, p in s["Puzzle"]().named_parameters()]),
+    2: ("predict_named_modules", ["puzzle_net"], lambda s: [name for name, _ in s["puzzle_net"]().named_modules()]),
+    3: ("predict_momentum_buffer", ["momentum_buffers"], lambda s: (s["momentum_buffers"]()[:3], s["momentum_buffers"]()[-1])),
+    4: ("predict_state_dict_keys", ["Block", "Puzzle"], lambda s: list(s["Puzzle"]().state_dict())),
+    5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
+    6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
+}
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("chapter", sorted(PREDICTIONS))
+def test_predictions_are_what_pytorch_gives(torch, chapter):
+    name, needs, answer = PREDICTIONS[chapter]
+    truth = answer(_run_with_pytorch(torch, chapter, needs))
+    predicted = getattr(solution(chapter), name)()
+    if chapter in (3, 5):  # numbers: the limit of a series, the spread of random outputs
+        assert pytest.approx(truth[0], abs=0.03) == predicted[0] and pytest.approx(truth[1], abs=0.05) == predicted[1]
+    else:
+        assert predicted == truth
