@@ -19,6 +19,7 @@ from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd, cuda
 from . import nn
 from . import optim
+from . import distributed
 from .ops.functions import *  # noqa: F401,F403  the torch.* function namespace (add, exp, matmul, cat ...)
 from .serialization import save, load
 
