@@ -16,7 +16,6 @@ import numpy as np
 from ._types import DistBackendError, ReduceOp
 from ._work import FINGERPRINT_SIZE, ProcessGroup, Work, check_fingerprints
 
-_POLLS_PER_CHECK = 64  # Test calls between looks at the clock and at failure notices
 _NOTICE, _ACK = 1, 2  # tags on the failure channel
 
 
@@ -180,25 +179,6 @@ class ProcessGroupMPI(ProcessGroup):
         except MPI.Exception as exc:
             self._break(DistBackendError(f"[Rank {self._rank}] MPI error: {exc.Get_error_string()}"))
 
-    def _wait(self, work, timeout=None):
-        limit = (timeout or self._timeout).total_seconds()
-        deadline = (time.monotonic() if timeout else work._issued) + limit
-        polls = 0
-        while not work._done:
-            self._progress()
-            polls += 1
-            if polls % _POLLS_PER_CHECK == 0:
-                try:
-                    self._channel.check()
-                except DistBackendError as error:
-                    self._break(error)
-                    raise
-                if time.monotonic() > deadline:
-                    error = work._timeout_error(self._rank, limit)
-                    self._break(error)
-                    raise error
-                os.sched_yield()  # let other ranks sharing this core run
-
     def _break(self, error):
         """After a timeout or a peer's failure the ranks no longer agree on what runs next: fail everything
         pending and refuse new calls."""
@@ -289,16 +269,7 @@ class ProcessGroupMPI(ProcessGroup):
         """Rank i's block j (in_counts[j] elements) lands in rank j's block i (out_counts[i] elements)."""
         in_counts = np.asarray(in_counts, dtype=np.int64)
         out_counts = np.asarray(out_counts, dtype=np.int64)
-        told = np.empty_like(in_counts)
-
-        def exchange(meta):
-            def check():
-                if (told != out_counts).any():
-                    return RuntimeError(
-                        f"all_to_all_single: rank {self._rank} expects {out_counts.tolist()} elements from "
-                        f"ranks 0..{self._size - 1} but they send {told.tolist()}")
-                return None
-            return [meta.Ialltoall(in_counts, told)], check
+        exchange = count_exchange(self._rank, self._size, in_counts, out_counts)
 
         def start():
             displ_in = np.concatenate([[0], np.cumsum(in_counts)[:-1]])
@@ -340,6 +311,22 @@ class ProcessGroupMPI(ProcessGroup):
     def shutdown(self):
         for comm in (self._meta, self._data, self._p2p):
             comm.Free()
+
+
+def count_exchange(rank, size, in_counts, out_counts):
+    """For all_to_all: an `exchange` that tells every rank how much each peer sends it, and a check that
+    this matches what it expects to receive."""
+    told = np.empty(size, dtype=np.int64)
+
+    def exchange(meta):
+        def check():
+            if (told != out_counts).any():
+                return RuntimeError(f"all_to_all_single: rank {rank} expects {out_counts.tolist()} elements from "
+                                    f"ranks 0..{size - 1} but they send {told.tolist()}")
+            return None
+        return [meta.Ialltoall(np.ascontiguousarray(in_counts, dtype=np.int64), told)], check
+
+    return exchange
 
 
 def init_world(timeout, backend):

@@ -76,3 +76,7 @@ class group:
     """torch's alias: `group.WORLD` is `GroupMember.WORLD`."""
 
     WORLD = None
+
+
+for _public in (DistError, DistBackendError, DistNetworkError, DistStoreError, ReduceOp, Backend, GroupMember, group):
+    _public.__module__ = "minitorch.distributed"  # tracebacks name them as torch's appear

@@ -1,6 +1,7 @@
 """`Work` (a collective in flight) and the collective fingerprint: what every rank says it is about to run,
 compared across ranks before any data moves, so that mismatched calls fail with a clear error instead of
 corrupting memory or hanging."""
+import os
 import time
 
 import numpy as np
@@ -15,6 +16,7 @@ _DTYPES = (_dtype.float32, _dtype.float64, _dtype.float16, _dtype.bfloat16, _dty
            _dtype.int16, _dtype.int8, _dtype.uint8, _dtype.bool)
 _MAX_DIMS = 8
 FINGERPRINT_SIZE = 5 + _MAX_DIMS  # seq, op, root, dtype, ndim, dims
+_POLLS_PER_CHECK = 64  # polls between looks at the clock and at failure notices
 
 
 def fingerprint(seq, op, dtype=None, shape=(), root=-1):
@@ -147,3 +149,24 @@ class ProcessGroup:
     def _next_seq(self):
         self._seq += 1
         return self._seq - 1
+
+    def _wait(self, work, timeout=None):
+        """Poll until `work` is done; give up after the timeout (counted from when it was issued, or from
+        now for an explicit `timeout`), or as soon as another rank reports a failure."""
+        limit = (timeout or self._timeout).total_seconds()
+        deadline = (time.monotonic() if timeout else work._issued) + limit
+        polls = 0
+        while not work._done:
+            self._progress()
+            polls += 1
+            if polls % _POLLS_PER_CHECK == 0:
+                try:
+                    self._channel.check()
+                except DistBackendError as error:
+                    self._break(error)
+                    raise
+                if time.monotonic() > deadline:
+                    error = work._timeout_error(self._rank, limit)
+                    self._break(error)
+                    raise error
+                os.sched_yield()  # let other ranks sharing this core run

@@ -83,10 +83,12 @@ class DistributedDataParallel(Module):
             if len(theirs) != len(mine):
                 raise RuntimeError(f"DDP expects same model across all ranks, but Rank {rank} has {len(mine)} "
                                    f"params, while rank {other} has inconsistent {len(theirs)} params.")
-        for i, (shape, _) in enumerate(mine):
-            if everyone[0][i][0] != shape:
-                raise RuntimeError(f"[{rank}]: params[{i}] in this process with sizes {shape} appears not to "
-                                   "match sizes of the same param in process 0.")
+        for other, theirs in enumerate(everyone):  # every rank checks every rank, so all raise together
+            for i, ((shape, _), (first, _)) in enumerate(zip(theirs, everyone[0])):
+                if shape != first:
+                    raise RuntimeError(f"DDP expects same model across all ranks: params[{i}] in process {other} "
+                                       f"with sizes {shape} appears not to match sizes of the same param in "
+                                       f"process 0 ({first}).")
 
     def forward(self, *inputs, **kwargs):
         from ... import distributed as dist
