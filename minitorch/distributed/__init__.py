@@ -13,3 +13,4 @@ from .distributed_c10d import (all_gather, all_gather_into_tensor, all_gather_ob
                                is_available, is_gloo_available, is_initialized, is_mpi_available,
                                is_nccl_available, isend, new_group, recv, reduce, reduce_scatter_tensor, scatter,
                                send)
+from . import optim

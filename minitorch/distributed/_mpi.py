@@ -83,6 +83,9 @@ class FailureChannel:
         error._from_peer = True
         raise error
 
+    def close(self):
+        self.comm.Free()
+
     def announce(self, exc, patience):
         """Tell every other rank that this one failed with `exc`; wait up to `patience` seconds for their
         acknowledgements. Returns whether every rank acknowledged."""

@@ -17,7 +17,10 @@ _SUM, _PROD, _MAX, _MIN, _AVG = 0, 1, 2, 3, 4
 
 
 def _nccl():
-    from cupy.cuda import nccl
+    try:
+        from cupy.cuda import nccl
+    except ImportError as exc:
+        raise RuntimeError(f"the nccl backend needs CuPy: pip install 'minitorch-workbook[cuda13]' ({exc})")
     if not getattr(nccl, "available", True):
         raise RuntimeError("Distributed package doesn't have NCCL built in: install CuPy with NCCL "
                            "(pip install 'nvidia-nccl-cu13')")

@@ -174,6 +174,7 @@ def destroy_process_group(group=None):
         _set_world(None)
         if sys.excepthook is _excepthook:
             sys.excepthook = _world.previous_excepthook
+        _world.channel.close()
         _world.channel = None
     else:
         pg.shutdown()

@@ -25,13 +25,15 @@ def find_mpiexec():
 
 
 def _nproc(value):
-    if value == "cpu":
-        return os.cpu_count() or 1
-    if value in ("gpu", "auto"):
-        from .. import cuda
-        count = cuda.device_count() if cuda.is_available() else 0
-        return count or (os.cpu_count() or 1) if value == "auto" else max(count, 1)
-    return int(value)
+    """torchrun's --nproc-per-node: a number, "cpu" (one per core), "gpu" (one per GPU), or "auto" (one per
+    GPU if there are any, else one per core)."""
+    if value not in ("cpu", "gpu", "auto"):
+        return int(value)
+    from .. import cuda
+    gpus = cuda.device_count() if value != "cpu" and cuda.is_available() else 0
+    if value == "gpu" or gpus:
+        return max(gpus, 1)
+    return os.cpu_count() or 1
 
 
 def parse_args(argv):

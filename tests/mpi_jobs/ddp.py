@@ -34,7 +34,8 @@ def max_difference(a, b):
 
 def batches(shape, classes):
     g = torch.Generator().manual_seed(1)
-    return torch.randn(STEPS, 4 * world, *shape, generator=g), torch.randint(0, classes, (STEPS, 4 * world), generator=g)
+    inputs = torch.randn(STEPS, 4 * world, *shape, generator=g)
+    return inputs, torch.randint(0, classes, (STEPS, 4 * world), generator=g)
 
 
 def train_equivalence(kind, as_view):

@@ -111,7 +111,8 @@ class Reducer:
         self.world = distributed.get_world_size(group)
         self.find_unused = find_unused_parameters
         self.as_view = gradient_as_bucket_view
-        self.buckets = [_Bucket(indices, params) for indices in assign_buckets(params, bucket_bytes, first_bucket_bytes)]
+        assignment = assign_buckets(params, bucket_bytes, first_bucket_bytes)
+        self.buckets = [_Bucket(indices, params) for indices in assignment]
         self.place = {}  # parameter index -> (bucket, position in it)
         for bucket in self.buckets:
             for pos, i in enumerate(bucket.indices):

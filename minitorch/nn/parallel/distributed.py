@@ -114,8 +114,4 @@ class DistributedDataParallel(Module):
         finally:
             self.require_backward_grad_sync = previous
 
-    def __getstate__(self):
-        raise RuntimeError("DistributedDataParallel cannot be copied or pickled: save `ddp.module` instead")
-
-
 __all__ = ["DistributedDataParallel"]
