@@ -46,6 +46,7 @@ $(NP1_VENV)/test.stamp: pyproject.toml
 	$(PYTHON) -m venv $(NP1_VENV)
 	$(NP1_PIP) -e '.[test]'
 	$(NP1_PIP) -e '.[test,parity]' || echo "NOTE: PyTorch 2.13.0 could not be installed: parity tests will skip."
+	$(NP1_PIP) -e '.[test,distributed]' || echo "NOTE: mpi4py/mpich could not be installed: MPI tests will skip."
 	touch $@
 
 $(PY):
@@ -55,10 +56,11 @@ $(VENV)/notebooks.stamp: pyproject.toml | $(PY)
 	$(PIP) install -e '.[notebooks]'
 	touch $@
 
-# torch (parity tests) and NVRTC (CUDA kernel compile check) are best effort: without them those
-# tests skip visibly, and CI turns the skips into failures (see .ci/run).
+# torch (parity tests), NVRTC (CUDA kernel compile check) and MPI (multi-process tests) are best effort:
+# without them those tests skip visibly, and CI turns the skips into failures (see .ci/run).
 $(VENV)/test.stamp: pyproject.toml | $(PY)
 	$(PIP) install -e '.[test,notebooks]'
 	$(PIP) install -e '.[test,parity]' || echo "NOTE: PyTorch 2.13.0 could not be installed: parity tests will skip."
 	$(PIP) install -e '.[test,nvrtc]' || echo "NOTE: CuPy/NVRTC could not be installed: kernel compile tests will skip."
+	$(PIP) install -e '.[test,distributed]' || echo "NOTE: mpi4py/mpich could not be installed: MPI tests will skip."
 	touch $@

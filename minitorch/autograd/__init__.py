@@ -7,6 +7,7 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
                         set_grad_enabled)
 from .graph import Node, RemovableHandle, run_backward, gradient_edge
 from .gradcheck import gradcheck, gradgradcheck
+from .variable import Variable
 
 
 def _make_grads(outputs, grad_outputs):
@@ -97,4 +98,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 __all__ = ["Function", "FunctionCtx", "Node", "RemovableHandle", "backward", "grad", "gradcheck",
            "gradgradcheck", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled"]
+           "is_grad_enabled", "is_inference_mode_enabled", "Variable"]

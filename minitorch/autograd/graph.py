@@ -223,11 +223,43 @@ def _store_grad(variable, grad, create_graph):
             fn(variable)
 
 
+class _ExecutionEngine:
+    """torch's `Variable._execution_engine`: the one engine object, whose `queue_callback` lets a hook run
+    code once the backward pass it is part of has finished (DistributedDataParallel waits for its gradient
+    all-reduces there)."""
+
+    def __init__(self):
+        self._callbacks = []  # one list per backward pass in progress, innermost last
+
+    def queue_callback(self, callback):
+        """Run `callback()` when the current backward pass ends (after every gradient has been stored)."""
+        if not self._callbacks:
+            raise RuntimeError("Final callbacks can only be installed during backward pass.")
+        self._callbacks[-1].append(callback)
+
+
+engine = _ExecutionEngine()
+
+
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=True):
-    """Propagate `grad_roots` from the `roots` edges through the graph.
+    """Propagate `grad_roots` from the `roots` edges through the graph, then run the callbacks queued
+    during it (engine.queue_callback), in order.
 
     With accumulate=True gradients land in the `.grad` of leaves (all of them, or only `inputs`); with
     accumulate=False (autograd.grad) the gradients reaching `inputs` are returned instead, in order."""
+    callbacks = []
+    engine._callbacks.append(callbacks)
+    try:
+        results = _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate)
+        for callback in callbacks:  # a callback may queue more: they run too
+            callback()
+    finally:
+        engine._callbacks.pop()
+    return results
+
+
+def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate):
+    """The engine proper: run every node of the graph once its incoming gradients are complete."""
     # 1. Count, for each node, how many edges lead into it (iterative DFS, so depth is unbounded).
     deps = {}
     parents = {} if inputs is not None else None

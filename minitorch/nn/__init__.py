@@ -4,3 +4,4 @@ from . import functional, init
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter
 from . import utils
+from . import parallel
