@@ -3,8 +3,10 @@ Write `import minitorch as torch` and use the torch API."""
 from ._malloc import keep_freed_memory as _keep_freed_memory
 _keep_freed_memory()
 from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, half, float,
-                     double, short, int, long, dtype, get_default_dtype, set_default_dtype, promote_types,
-                     result_type)
+                     double, short, int, long, quint8, qint8, qint32, dtype, get_default_dtype, set_default_dtype,
+                     promote_types, result_type)
+from ._qscheme import (qscheme, per_tensor_affine, per_channel_affine, per_tensor_symmetric, per_channel_symmetric,
+                       per_channel_affine_float_qparams)
 from ._device import device
 from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc
 from ._size import Size
@@ -19,6 +21,7 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd, cuda
 from . import nn
+from ._quantized import kernels as _quantized_kernels
 from . import optim
 from . import overrides
 from . import distributed

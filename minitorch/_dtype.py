@@ -54,9 +54,37 @@ float64 = dtype("float64", np.float64, 2, 7, "Double", "double")
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 
+
+class _QuantizedDtype(dtype):
+    """A quantized element type (`torch.quint8`, `qint8`, `qint32`): integers that stand for real numbers
+    through a scale and a zero point. Its values are held as `storage` integers; only quantized tensors
+    (minitorch.quantize_per_tensor ...) have it, never a plain array."""
+
+    __slots__ = ("storage", "qmin", "qmax")
+
+    def __init__(self, name, storage, scalar_name):
+        self.name, self.scalar_name, self.cpp_name = name, scalar_name, f"c10::{name}"
+        self.storage = storage
+        self.np = None  # no NumPy array has this dtype: the integers live in a `storage` array
+        self.is_floating_point = False
+        self.itemsize = storage.itemsize
+        self._category, self._rank = 1, storage._rank
+        info = np.iinfo(storage.np)
+        self.qmin, self.qmax = builtins.int(info.min), builtins.int(info.max)
+
+    @property
+    def is_signed(self):
+        raise RuntimeError("isSignedType not supported for quantized types")
+
+
+quint8 = _QuantizedDtype("quint8", uint8, "QUInt8")
+qint8 = _QuantizedDtype("qint8", int8, "QInt8")
+qint32 = _QuantizedDtype("qint32", int32, "QInt32")
+QUANTIZED = (quint8, qint8, qint32)
+
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NUMPY = {d.np: d for d in ALL if d.np is not None}
-_BY_NAME = {d.name: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL + QUANTIZED}
 _BY_SCALAR_NAME = {d.scalar_name: d for d in ALL}
 
 _default_float = float32
@@ -101,6 +129,9 @@ def set_default_dtype(d):
 
 
 def _check_available(d):
+    if isinstance(d, _QuantizedDtype):
+        raise RuntimeError(f"{d} tensors are made by quantizing: use minitorch.quantize_per_tensor or "
+                           "quantize_per_channel (a quantized dtype needs a scale and a zero point)")
     if d.np is None:
         raise RuntimeError(f"{d} needs the ml_dtypes package: pip install ml_dtypes")
     return d
@@ -110,6 +141,9 @@ def promote_types(a, b):
     """The smallest dtype both `a` and `b` convert to without losing their category (torch.promote_types)."""
     if a is b:
         return a
+    if isinstance(a, _QuantizedDtype) or isinstance(b, _QuantizedDtype):
+        raise RuntimeError(f"promoteTypes with quantized numbers is not handled yet; figure out what the correct "
+                           f"rules should be, offending types: {a.scalar_name} {b.scalar_name}")
     if a._category != b._category:
         return a if a._category > b._category else b
     if a._category == 2:

@@ -132,7 +132,7 @@ def _nested(a, indent, summarize, fmt):
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(blocks) + "]"
 
 
-def _add_suffixes(text, suffixes, indent):
+def add_suffixes(text, suffixes, indent):
     """Append `, key=value` parts, starting a new indented line where one would pass the line width."""
     parts = [text]
     line_len = len(text) - text.rfind("\n") + 1
@@ -144,6 +144,15 @@ def _add_suffixes(text, suffixes, indent):
             parts.append(", " + suffix)
             line_len += len(suffix) + 2
     return "".join(parts) + ")"
+
+
+def format_values(data, indent, floating):
+    """The bracketed text of a host array's values ('[]' when empty), continuation lines indented."""
+    if data.size == 0:
+        return "[]"
+    summarize = data.size > PRINT_OPTS.threshold
+    fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1), floating)
+    return _nested(data, indent, summarize, fmt)
 
 
 def _parameter_class(cls):
@@ -174,14 +183,12 @@ def tensor_repr(t):
             suffixes.append(f"size={tuple(data.shape)}")
         if dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
             suffixes.append(f"dtype={dtype}")
-        summarize = data.size > PRINT_OPTS.threshold
-        fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1), dtype.is_floating_point)
-        body = _nested(data, indent, summarize, fmt)
+        body = format_values(data, indent, dtype.is_floating_point)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    text = _add_suffixes(prefix + body, suffixes, indent)
+    text = add_suffixes(prefix + body, suffixes, indent)
     if not plain and any(_parameter_class(c) for c in cls.__mro__):
         text = f"Parameter({text})"
     return text

@@ -1,9 +1,9 @@
 """CUDA kernels kept as real `.cu` files in `kernels/`, compiled with NVRTC through `cupy.RawModule`
 the first time one of them is needed (then cached, here and in CuPy's on-disk cache).
 
-Every kernel is a template over the element type, instantiated for float32 and float64; `KERNELS`
-lists them per file, so CI can compile each file with NVRTC on a machine without a GPU
-(tests/test_cuda_kernels.py). `backends.cuda.ops` wraps them as functions on CuPy arrays.
+Every kernel is a template over the element type, instantiated for float32 and float64 (the integer
+kernels of qgemm.cu for uint8 and int8 activations: `INSTANCES`); `KERNELS` lists them per file, so CI
+can compile each file with NVRTC on a machine without a GPU (tests/test_cuda_kernels.py). `backends.cuda.ops` wraps them as functions on CuPy arrays.
 CuPy is imported inside the functions only: importing this package never imports it."""
 import functools
 from pathlib import Path
@@ -19,11 +19,15 @@ KERNELS = {
     "pooling.cu": ("max_pool2d_forward", "max_pool2d_backward"),
     "softmax.cu": ("softmax_forward", "softmax_backward", "cross_entropy_forward", "cross_entropy_backward"),
     "optim.cu": ("sgd_step", "adam_step"),
+    "qgemm.cu": ("qgemm",),
 }
 """Kernel file -> the templated `__global__` functions it defines."""
 
 C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
-"""The element types each kernel is instantiated for."""
+"""The element types each kernel is instantiated for, unless INSTANCES says otherwise."""
+
+INSTANCES = {"qgemm.cu": {np.dtype(np.uint8): "unsigned char", np.dtype(np.int8): "signed char"}}
+"""Kernel files instantiated for other types: the activation types of the quantized product."""
 
 def uses_kernels(array):
     """Whether ops on `array` take these kernels: a cuda array of a dtype they are built for. Other dtypes
@@ -45,9 +49,14 @@ def source(filename):
     return (KERNEL_DIR / filename).read_text()
 
 
+def types_of(filename):
+    """{NumPy dtype: C type} the kernels of a file are instantiated for."""
+    return INSTANCES.get(filename, C_TYPES)
+
+
 def name_expressions(filename):
     """The template instantiations of a file, e.g. 'im2col<float>', as NVRTC name expressions."""
-    return tuple(f"{name}<{ctype}>" for name in KERNELS[filename] for ctype in C_TYPES.values())
+    return tuple(f"{name}<{ctype}>" for name in KERNELS[filename] for ctype in types_of(filename).values())
 
 
 @functools.cache
@@ -58,18 +67,19 @@ def module(filename):
 
 
 def kernel(name, dtype):
-    """The kernel `name` instantiated for `dtype` (float32 or float64), as a callable CuPy function
-    loaded on the current GPU."""
+    """The kernel `name` instantiated for `dtype` (float32 or float64; uint8 or int8 for qgemm), as a
+    callable CuPy function loaded on the current GPU."""
     dtype = np.dtype(dtype)
-    if dtype not in C_TYPES:
-        raise TypeError(f"CUDA kernel '{name}' supports float32 and float64, not {dtype}")
+    types = types_of(_FILE_OF[name])
+    if dtype not in types:
+        raise TypeError(f"CUDA kernel '{name}' supports {' and '.join(map(str, types))}, not {dtype}")
     return _kernel(name, dtype, _cupy().cuda.runtime.getDevice())
 
 
 @functools.cache
 def _kernel(name, dtype, device_index):
     """One lookup per kernel, type and GPU (CuPy loads a module separately on each device)."""
-    return module(_FILE_OF[name]).get_function(f"{name}<{C_TYPES[dtype]}>")
+    return module(_FILE_OF[name]).get_function(f"{name}<{types_of(_FILE_OF[name])[dtype]}>")
 
 
 def launch(name, dtype, count, args):

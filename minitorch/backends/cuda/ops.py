@@ -168,3 +168,22 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
            (param, _cupy().ascontiguousarray(grad), exp_avg, exp_avg_sq, max_exp_avg_sq, _i64(param.size),
             _f64(lr), _f64(beta1), _f64(beta2), _f64(eps), _f64(weight_decay), _i32(decoupled_weight_decay),
             _i32(maximize), _f64(step_size), _f64(bias_correction2_sqrt)))
+
+
+QGEMM_TILE = 16
+"""The output tile each block of qgemm.cu computes (TILE in the kernel)."""
+
+
+def qgemm(a, a_zero, b, b_zero):
+    """Exact int32 (a - a_zero) @ (b - b_zero[:, None]).T for uint8 / int8 activations a (M, K) and int8
+    weights b (N, K) with one zero point per row (int32 array b_zero of N entries)."""
+    cp = _cupy()
+    a, b = cp.ascontiguousarray(a), cp.ascontiguousarray(b)
+    m, k = a.shape
+    n = b.shape[0]
+    c = cp.zeros((m, n), dtype=cp.int32)
+    tiles = -(-m // QGEMM_TILE) * -(-n // QGEMM_TILE)
+    if tiles:
+        launch_rows("qgemm", a.dtype, tiles, (a, b, c, _i64(m), _i64(n), _i64(k), _i32(a_zero),
+                                               cp.ascontiguousarray(b_zero, dtype=cp.int32)))
+    return c

@@ -16,7 +16,10 @@ import numpy as np
 from ._array import ndarray, unwrap
 
 BLOCK = 256
-_C_TYPES = {"float": np.dtype(np.float32), "double": np.dtype(np.float64)}
+_C_TYPES = {"float": np.dtype(np.float32), "double": np.dtype(np.float64), "unsigned char": np.dtype(np.uint8),
+            "signed char": np.dtype(np.int8)}
+_POINTERS = {"long long": np.dtype(np.int64), "int": np.dtype(np.int32), **_C_TYPES}
+"""Pointer arguments of a fixed C type; any other (the template parameter) has the kernel's element type."""
 _SCALARS = {"long long": np.int64, "int": np.int32, "double": np.float64}
 _SIGNATURE = re.compile(r"__global__\s+void\s+(\w+)\s*\(([^)]*)\)")
 
@@ -50,7 +53,7 @@ class RawModule:
     def get_function(self, name):
         if name not in self._names:
             raise ValueError(f"{name} is not among the name_expressions given to RawModule")
-        kernel, ctype = re.fullmatch(r"(\w+)<(\w+)>", name).groups()
+        kernel, ctype = re.fullmatch(r"(\w+)<([\w ]+)>", name).groups()
         return _Function(kernel, _C_TYPES[ctype], self._signatures[kernel])
 
 
@@ -80,7 +83,7 @@ class _Function:
             return None
         if type(arg) is not ndarray:
             raise TypeError(f"{where} is a pointer: pass a cupy.ndarray, not {type(arg).__name__}")
-        want = np.dtype(np.int64) if ctype == "long long" else self.dtype
+        want = _POINTERS.get(ctype, self.dtype)
         if arg.dtype != want or not arg.flags.c_contiguous:
             raise TypeError(f"{where} must be a contiguous {want} array, got {arg.dtype} "
                             f"(contiguous: {arg.flags.c_contiguous})")
@@ -274,7 +277,27 @@ def adam_step(grid, block, p, grad, m, v, vmax, n, lr, beta1, beta2, eps, weight
     p[i] = pi - T(step_size) * mi / denom
 
 
+# ----- qgemm.cu ------------------------------------------------------------------------------------------
+QGEMM_TILE = 16
+
+
+def qgemm(grid, block, a, b, c, M, N, K, a_zero, b_zero):
+    if block != BLOCK:
+        raise ValueError(f"qgemm needs blockDim.x == {BLOCK}, got {block}")
+    tiles = -(-int(M) // QGEMM_TILE) * -(-int(N) // QGEMM_TILE)
+    if grid != tiles:
+        raise ValueError(f"qgemm over a {M} x {N} result needs one block per {QGEMM_TILE} x {QGEMM_TILE} tile "
+                         f"({tiles}), got {grid}")
+    rows = a[_at(a, np.arange(M * K), "qgemm read a")].reshape(M, K).astype(np.int64) - int(a_zero)
+    zeros = b_zero[_at(b_zero, np.arange(N), "qgemm read b_zero")].astype(np.int64)
+    weights = b[_at(b, np.arange(N * K), "qgemm read b")].reshape(N, K).astype(np.int64) - zeros[:, None]
+    out = rows @ weights.T
+    if out.size and (out.min() < np.iinfo(np.int32).min or out.max() > np.iinfo(np.int32).max):
+        raise OverflowError("qgemm: a sum leaves the int32 range the kernel accumulates in")
+    c[_at(c, np.arange(M * N), "qgemm write c")] = out.reshape(-1)
+
+
 REFERENCES = {f.__name__: f for f in (im2col, col2im, max_pool2d_forward, max_pool2d_backward, softmax_forward,
                                       softmax_backward, cross_entropy_forward, cross_entropy_backward, sgd_step,
-                                      adam_step)}
+                                      adam_step, qgemm)}
 """Kernel name -> its NumPy reference, called as ref(grid, block, *arguments)."""
