@@ -22,6 +22,7 @@ from .autograd.grad_mode import is_inference_mode_enabled
 from . import autograd, cuda
 from . import nn
 from ._quantized import kernels as _quantized_kernels
+from . import ao
 from . import optim
 from . import overrides
 from . import distributed

@@ -424,8 +424,9 @@ class Tensor:
         return complex(self._python_scalar())
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
-            return self.item().__format__(spec)
+        """A 0-d plain tensor formats as its number (f"{t}" gives '1.5'); others as their str."""
+        if self._data.ndim == 0 and type(self) is Tensor and not self.is_meta:
+            return self.detach().item().__format__(spec)
         return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None):

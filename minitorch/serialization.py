@@ -65,7 +65,7 @@ class _Encoder:
             raise ValueError(f"minitorch.save: the object is nested more than {MAX_DEPTH} levels deep "
                              "(does it contain itself?)")
         if isinstance(obj, Tensor):
-            return self.tensor(obj, path)
+            return self.quantized(obj, path) if obj.is_quantized else self.tensor(obj, path)
         if obj is None or isinstance(obj, (bool, str, int, float)):
             return _scalar(obj)
         if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
@@ -103,6 +103,15 @@ class _Encoder:
         if nn is not None and isinstance(t, nn.Parameter):
             node["parameter"] = True
         return node
+
+
+    def quantized(self, t, path):
+        """A quantized tensor: its integers (int8 on disk) and its scale / zero point (numbers, or tensors
+        per channel)."""
+        from ._quantized.storage import to_parts
+        parts = to_parts(t)
+        return {"type": "quantized", "dtype": parts["dtype"], "axis": parts["axis"],
+                **{k: self.node(parts[k], path + (k,), 0) for k in ("int_repr", "scale", "zero_point")}}
 
 
 def _scalar(value):
@@ -361,6 +370,8 @@ class _Decoder:
         kind = node.get("type") if isinstance(node, dict) else None
         if kind == "tensor":
             return self.tensor(node)
+        if kind == "quantized":
+            return self.quantized(node, depth)
         if kind in ("list", "tuple"):
             items = [self.node(x, depth + 1) for x in self.field(node, "items", list)]
             return items if kind == "list" else tuple(items)
@@ -419,6 +430,18 @@ class _Decoder:
             t.requires_grad_(True)
         self.made[name] = t
         return t
+
+
+    def quantized(self, node, depth):
+        from ._quantized.storage import from_parts
+        ints = self.node(node.get("int_repr"), depth + 1)
+        if not isinstance(ints, Tensor):
+            self.fail("a quantized tensor's int_repr must be a tensor")
+        scale, zero_point = (self.node(node.get(k), depth + 1) for k in ("scale", "zero_point"))
+        try:
+            return from_parts(ints, node.get("dtype"), scale, zero_point, node.get("axis"))
+        except ValueError as e:
+            self.fail(f"malformed quantized tensor in the structure metadata: {e}")
 
 
 def _restorer(map_location):

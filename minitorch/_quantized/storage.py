@@ -149,3 +149,35 @@ def dequantize_data(data):
     shape = _channel_shape(ints.ndim, data.axis, data.scale.shape[0])
     diff = ints.astype(_f32) - data.zero_point.astype(_f32).reshape(shape)
     return (diff.astype(_f64) * data.scale.reshape(shape)).astype(_f32)
+
+
+# ----- to and from plain tensors (minitorch.save / load) ----------------------------------------------------------
+def to_parts(t):
+    """A quantized tensor as JSON-able fields and plain tensors: {"dtype": "qint8", "int_repr": integers,
+    "scale": float or float64 tensor, "zero_point": int or int64 tensor, "axis": None or int}."""
+    from .._tensor import Tensor
+    data = t._data
+    parts = {"dtype": data.qdtype.name, "int_repr": Tensor._wrap(data.ints), "axis": data.axis}
+    if data.per_channel:
+        parts.update(scale=Tensor._wrap(data.scale), zero_point=Tensor._wrap(data.zero_point))
+    else:
+        parts.update(scale=data.scale, zero_point=data.zero_point)
+    return parts
+
+
+def from_parts(ints, qdtype_name, scale, zero_point, axis):
+    """The quantized tensor of `to_parts` (ValueError for inconsistent fields)."""
+    from ..ops.quantized import new_quantized
+    qdtype = _dtype._BY_NAME.get(qdtype_name)
+    if not isinstance(qdtype, _dtype._QuantizedDtype) or ints._data.dtype != qdtype.storage.np:
+        raise ValueError(f"a {qdtype_name} tensor needs {getattr(qdtype, 'storage', '?')} integers, got "
+                         f"{ints.dtype}")
+    if axis is None:
+        if not isinstance(scale, float) or not isinstance(zero_point, int) or isinstance(zero_point, bool):
+            raise ValueError("a per-tensor quantized tensor needs a float scale and an int zero point")
+        return new_quantized(QuantizedData.of(ints._data, qdtype, scale, zero_point))
+    channels = ints.shape[axis] if isinstance(axis, int) and 0 <= axis < ints.dim() else None
+    if channels is None or tuple(scale.shape) != (channels,) or tuple(zero_point.shape) != (channels,):
+        raise ValueError("a per-channel quantized tensor needs one scale and zero point per channel of its axis")
+    return new_quantized(QuantizedData.of(ints._data, qdtype, scale._data.astype(np.float64),
+                                          zero_point._data.astype(np.int64), axis))

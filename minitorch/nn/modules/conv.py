@@ -116,9 +116,13 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
                          padding_mode, device, dtype, nd=2)
 
-    def forward(self, input):
+    def _conv_forward(self, input, weight, bias):
+        """The convolution with the given weight and bias (QAT modules pass a fake-quantized weight)."""
         padding, input = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return F.conv2d(input, weight, bias, self.stride, padding, self.dilation, self.groups)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
 
 
 class ConvTranspose2d(_ConvNd):
