@@ -48,9 +48,8 @@ def _weight_params(weight):
 
 def _activation(input, name):
     """The per-tensor quint8 storage of a quantized input."""
-    if not input.is_quantized:
-        raise RuntimeError(f"{name}: expected a quantized input (quantize it with a QuantStub, or use the "
-                           "dynamic module for float inputs)")
+    if not input.is_quantized:  # a float input: forgot the QuantStub, or wanted the dynamic module
+        raise storage.not_quantized(name, input)
     data = input._data
     if data.per_channel or data.qdtype is not _dtype.quint8:
         raise RuntimeError(f"{name}: expected a per-tensor quint8 input, got {data.qdtype} ({data.qscheme})")

@@ -13,8 +13,8 @@ The arithmetic of quantize and dequantize follows torch's CPU kernels (fbgemm) b
 - per tensor, 32-bit and every per-channel case: t = x * (1/scale) rounded to float32, then
   rint(zero_point + t) rounded again, clamped in double precision; NaN becomes the integer that C's
   float-to-int conversion gives (INT32_MIN, whose low byte is 0);
-- dequantize per tensor: float32(scale) * float32(q - zero_point); per channel: (float32(q) -
-  float32(zero_point)) times the double scale, rounded to float32.
+- dequantize per tensor: float32(scale) * float32(q - zero_point) (the difference in int32); per channel:
+  (float32(q) - float32(zero_point)) times the double scale, rounded to float32.
 All are written against the array module, so the same code runs on CuPy arrays."""
 import numpy as np
 
@@ -83,6 +83,15 @@ class QuantizedCUDAData(QuantizedData):
 
 
 # ----- the arithmetic -------------------------------------------------------------------------------------
+def not_quantized(aten, tensor):
+    """torch's error for a quantized-only op reached with a dense tensor."""
+    key = "CUDA" if tensor.is_cuda else "CPU"
+    return NotImplementedError(
+        f"Could not run '{aten}' with arguments from the '{key}' backend. This could be because the operator "
+        f"doesn't exist for this backend. '{aten}' is only available for these backends: [QuantizedCPU, "
+        "QuantizedCUDA].")
+
+
 def check_float_input(x, name):
     """torch quantizes float32 tensors only."""
     if x.dtype is not _dtype.float32:
@@ -107,7 +116,7 @@ def _clamp_cast(xp, v, qdtype, nan_to):
     """Rounded float values -> the integer storage: NaN to `nan_to`, the rest clamped to the range."""
     v = xp.clip(v.astype(_f64), qdtype.qmin, qdtype.qmax)
     v = xp.where(xp.isnan(v), _f64(nan_to), v)
-    return v.astype(qdtype.storage.np)
+    return xp.asarray(v.astype(qdtype.storage.np))  # an array also for 0-d inputs
 
 
 def quantize_array(x, qdtype, scale, zero_point):
@@ -144,8 +153,8 @@ def dequantize_data(data):
     ints, xp = data.ints, array_module(data.ints)
     if not data.per_channel:
         diff = ints.astype(_f32) - _f32(data.zero_point) if ints.itemsize == 1 else \
-            (ints.astype(np.int64) - data.zero_point).astype(_f32)
-        return diff * _f32(data.scale)
+            (ints - np.int32(data.zero_point)).astype(_f32)  # int32 arithmetic, wrapping as in C
+        return xp.asarray(diff * _f32(data.scale))
     shape = _channel_shape(ints.ndim, data.axis, data.scale.shape[0])
     diff = ints.astype(_f32) - data.zero_point.astype(_f32).reshape(shape)
     return (diff.astype(_f64) * data.scale.reshape(shape)).astype(_f32)

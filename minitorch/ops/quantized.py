@@ -129,14 +129,8 @@ def dequantize(input):
 
 def _dense_only(name):
     """A quantized-only method as a dense tensor sees it: torch's error for the cpu / cuda backends."""
-    aten = f"aten::{name}"
-
     def method(self, *args):
-        key = "CUDA" if self.is_cuda else "CPU"
-        raise NotImplementedError(
-            f"Could not run '{aten}' with arguments from the '{key}' backend. This could be because the operator "
-            f"doesn't exist for this backend. '{aten}' is only available for these backends: [QuantizedCPU, "
-            "QuantizedCUDA].")
+        raise storage.not_quantized(f"aten::{name}", self)
     method.__name__ = name
     method.__doc__ = f"`{name}` of a quantized tensor (see minitorch/_quantized/kernels.py)."
     return method

@@ -122,7 +122,7 @@ class Conv2d(WeightedQuantizedModule):
     def from_float(cls, mod, use_precomputed_fake_quant=False):
         """From an observed float Conv2d or ConvReLU2d, or a QAT Conv2d / ConvBn2d (its batch norm folded in)."""
         if hasattr(mod, "weight_fake_quant"):
-            if type(mod) is cls._NNIQAT_CONV_BN_MODULE or type(mod) is nniqat.ConvBnReLU2d:
+            if type(mod) is cls._NNIQAT_CONV_BN_MODULE:  # ConvBnReLU2d: nniq.ConvReLU2d has folded it
                 mod.weight, mod.bias = fuse_conv_bn_weights(mod.weight, mod.bias, mod.bn.running_mean,
                                                             mod.bn.running_var, mod.bn.eps, mod.bn.weight,
                                                             mod.bn.bias)

@@ -8,7 +8,7 @@ from .....nn import Module, ModuleList
 from .....nn.modules.rnn import RNNBase
 from .....ops.pointwise import sigmoid, tanh
 from .....ops.shape import stack
-from ..utils import _quantize_weight
+from ..utils import _hide_packed_params_repr, _quantize_weight
 
 __all__ = ["LSTM", "PackedParameter"]
 
@@ -47,6 +47,9 @@ class LSTM(RNNBase):
 
     def _get_name(self):
         return "DynamicQuantizedLSTM"
+
+    def __repr__(self):
+        return _hide_packed_params_repr(self, (PackedParameter, ModuleList))
 
     def _check_input(self, input):
         if input.shape[-1] != self.input_size:
