@@ -1,7 +1,5 @@
 """The integer arithmetic of the quantized layers: the int8 product is exact (equal to an int64 reference),
 and quantized linear / conv2d / dynamic linear give torch's fbgemm results bit for bit."""
-import warnings
-
 import numpy as np
 import pytest
 
@@ -10,12 +8,7 @@ from minitorch._quantized import functional as QF
 from minitorch._quantized.gemm import BLOCK, int_matmul
 from minitorch._quantized.qparams import choose_qparams
 
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore")  # torch's deprecation notices for quantization
 
 
 def _reference(a, a_zero, b, b_zero):

@@ -10,14 +10,9 @@ import pytest
 import minitorch
 from minitorch import _dispatch
 
+pytestmark = pytest.mark.filterwarnings("ignore")  # torch's deprecation notices for quantization
+
 QDTYPES = ["quint8", "qint8", "qint32"]
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def _tricky_values(rng, scale, n=4000):

@@ -163,15 +163,18 @@ def dequantize_data(data):
 # ----- to and from plain tensors (minitorch.save / load) ----------------------------------------------------------
 def to_parts(t):
     """A quantized tensor as JSON-able fields and plain tensors: {"dtype": "qint8", "int_repr": integers,
-    "scale": float or float64 tensor, "zero_point": int or int64 tensor, "axis": None or int}."""
+    "scale": float or tensor, "zero_point": int or tensor, "axis": None or int}. Per-channel parameters are
+    stored compactly when that loses nothing: scales as float32 when every one is a float32 value (those
+    from observers are), zero points in the integers' own dtype (they lie in its range)."""
     from .._tensor import Tensor
     data = t._data
     parts = {"dtype": data.qdtype.name, "int_repr": Tensor._wrap(data.ints), "axis": data.axis}
-    if data.per_channel:
-        parts.update(scale=Tensor._wrap(data.scale), zero_point=Tensor._wrap(data.zero_point))
-    else:
-        parts.update(scale=data.scale, zero_point=data.zero_point)
-    return parts
+    if not data.per_channel:
+        return {**parts, "scale": data.scale, "zero_point": data.zero_point}
+    scale = data.scale.astype(_f32)
+    exact = bool((scale.astype(_f64) == data.scale).all())
+    return {**parts, "scale": Tensor._wrap(scale if exact else data.scale),
+            "zero_point": Tensor._wrap(data.zero_point.astype(data.ints.dtype))}
 
 
 def from_parts(ints, qdtype_name, scale, zero_point, axis):

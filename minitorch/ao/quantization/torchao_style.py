@@ -37,7 +37,7 @@ class Int8WeightOnlyLinear(nn.Module):
         self.in_features, self.out_features = linear.in_features, linear.out_features
         observer = default_per_channel_weight_observer()
         observer(linear.weight)
-        self.weight = _quantize_weight(linear.weight.detach().float(), observer)
+        self.register_buffer("weight", _quantize_weight(linear.weight.detach().float(), observer))
         self.bias = linear.bias
 
     def forward(self, x):

@@ -8,7 +8,7 @@ from ....nn.modules.conv import _ntuple
 from ....nn.utils.fusion import fuse_conv_bn_weights
 from ..intrinsic import qat as nniqat
 from ..intrinsic.modules import ConvReLU2d
-from .utils import WeightedQuantizedModule, _empty_weight, _quantize_weight
+from .utils import WeightedQuantizedModule, _apply_packed, _empty_weight, _quantize_weight
 
 __all__ = ["Conv2d"]
 
@@ -54,6 +54,11 @@ class Conv2d(WeightedQuantizedModule):
 
     def _weight_bias(self):
         return self._packed_params
+
+    def _apply(self, fn, recurse=True):
+        """Module.to / cuda / cpu move the packed weight and bias too."""
+        self._packed_params = _apply_packed(self._packed_params, fn)
+        return super()._apply(fn, recurse)
 
     def weight(self):
         return self._packed_params[0]

@@ -7,7 +7,8 @@ from ...._creation import tensor, zeros
 from ...._quantized import functional as qF
 from ..intrinsic.modules import LinearReLU
 from ....nn import Module
-from .utils import WeightedQuantizedModule, _empty_weight, _hide_packed_params_repr, _quantize_weight
+from .utils import WeightedQuantizedModule, _apply_packed, _empty_weight, _hide_packed_params_repr, \
+    _quantize_weight
 
 __all__ = ["LinearPackedParams", "Linear"]
 
@@ -32,6 +33,11 @@ class LinearPackedParams(Module):
 
     def forward(self, x):
         return x
+
+    def _apply(self, fn, recurse=True):
+        """Module.to / cuda / cpu move the packed weight and bias too."""
+        self._packed_params = _apply_packed(self._packed_params, fn)
+        return super()._apply(fn, recurse)
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         super()._save_to_state_dict(destination, prefix, keep_vars)

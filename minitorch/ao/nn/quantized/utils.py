@@ -50,6 +50,11 @@ def _empty_weight(shape):
     return _make_per_tensor_quantized_tensor(zeros(shape, dtype=_dtype.int8), 1.0, 0)
 
 
+def _apply_packed(tensors, fn):
+    """fn (a Module._apply conversion, e.g. a move to cuda) on each tensor of a packed tuple."""
+    return tuple(None if t is None else fn(t) for t in tensors)
+
+
 def _hide_packed_params_repr(self, params):
     """Module.__repr__ without the children of type `params` (the packed weight and bias)."""
     extra = self.extra_repr()

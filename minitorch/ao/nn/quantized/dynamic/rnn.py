@@ -8,7 +8,7 @@ from .....nn import Module, ModuleList
 from .....nn.modules.rnn import RNNBase
 from .....ops.pointwise import sigmoid, tanh
 from .....ops.shape import stack
-from ..utils import _hide_packed_params_repr, _quantize_weight
+from ..utils import _apply_packed, _hide_packed_params_repr, _quantize_weight
 
 __all__ = ["LSTM", "PackedParameter"]
 
@@ -19,6 +19,10 @@ class PackedParameter(Module):
     def __init__(self, param):
         super().__init__()
         self.param = param
+
+    def _apply(self, fn, recurse=True):
+        self.param = _apply_packed(self.param, fn)
+        return super()._apply(fn, recurse)
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         super()._save_to_state_dict(destination, prefix, keep_vars)
