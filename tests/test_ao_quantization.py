@@ -311,7 +311,7 @@ def test_quantization_aware_training_converts_as_torch(torch):
     assert repr(mp).replace("minitorch", "torch") == repr(tp)
     optimizer = torch.optim.SGD(tp.parameters(), lr=0.05)
     rng = np.random.default_rng(3)
-    for _ in range(4):
+    for _ in range(2):
         x, y = torch.from_numpy(_batches(int(rng.integers(100)), (8, 1, 8, 8), 1)[0]), torch.from_numpy(
             rng.integers(0, 10, 8))
         loss = torch.nn.functional.cross_entropy(tp(x), y)
@@ -346,3 +346,15 @@ def test_quantize_underscore_swaps_linear_layers_in_place(config):
     picky = minitorch.nn.Sequential(minitorch.nn.Linear(4, 4), minitorch.nn.Linear(4, 4))
     mtq.quantize_(picky, getattr(mtq, config)(), filter_fn=lambda m, name: name == "1")
     assert type(picky[0]) is minitorch.nn.Linear and type(picky[1]) is not minitorch.nn.Linear
+
+
+def test_quantized_engine_setting_as_torch(torch):
+    assert minitorch.backends.quantized.supported_engines == torch.backends.quantized.supported_engines
+    assert minitorch.backends.quantized.engine == torch.backends.quantized.engine == "x86"
+    minitorch.backends.quantized.engine = "qnnpack"
+    try:
+        assert minitorch.backends.quantized.engine == "qnnpack"
+        with pytest.raises(RuntimeError, match="^foo is not a valid value for quantized engine$"):
+            minitorch.backends.quantized.engine = "foo"
+    finally:
+        minitorch.backends.quantized.engine = "x86"

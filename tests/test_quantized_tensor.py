@@ -306,3 +306,13 @@ def test_load_rejects_malformed_quantized_entries(tmp_path, monkeypatch):
     with pytest.raises(minitorch.serialization.SerializationError, match="malformed quantized tensor.*qint8 tensor "
                                                                          "needs torch.int8 integers"):
         minitorch.load(path)
+
+
+def test_per_channel_copies_keep_their_channels():
+    q = minitorch.quantize_per_channel(minitorch.randn(3, 4), minitorch.tensor([0.1, 0.2, 0.3]),
+                                       minitorch.tensor([0, 1, 2]), 0, minitorch.qint8)
+    assert minitorch.equal(q.clone(), q) and minitorch.equal(copy.deepcopy(q), q) and q.contiguous() is q
+    assert q.unsqueeze(0).q_per_channel_axis() == 1 and q.unsqueeze(2).q_per_channel_axis() == 0
+    assert q.unsqueeze(0).squeeze(0).q_per_channel_axis() == 0
+    with pytest.raises(RuntimeError, match="indexing of a per-channel quantized tensor is not supported"):
+        q[0]

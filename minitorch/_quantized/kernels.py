@@ -180,23 +180,25 @@ def item(self):
 
 # ----- shape ops and indexing: the integers move, the parameters stay ----------------------------------------
 def _per_tensor_view(impl, name):
-    """Run the dense op on the integers and give the result this tensor's parameters; per-channel
-    tensors are refused as torch refuses them for ops that reorder dimensions."""
+    """Run the dense op on the integers and give the result this tensor's parameters; per-channel tensors
+    are refused (as torch refuses ops that reorder their dimensions), except by copies."""
     def run(self, *args, **kwargs):
-        if self._data.per_channel:
+        if self._data.per_channel and name not in ("clone", "contiguous"):
             raise RuntimeError("Setting strides is possible only on uniformly quantized tensor" if name in _REORDER
-                               else f"'{name}' is not supported on per-channel quantized tensors")
+                               else f"{name} of a per-channel quantized tensor is not supported")
         dense = _ints(self)
         out = impl(dense, *args, **kwargs)
         return self if out is dense else _wrap(self._data.like(out._data))
     return run
 
 
-_REORDER = ("permute", "transpose", "t", "expand", "getitem")
-for _name, _impl in (("permute", shape.permute), ("transpose", shape.transpose), ("t", shape.t),
-                     ("expand", shape.expand), ("getitem", index.getitem), ("contiguous", convert.contiguous),
-                     ("clone", convert.clone), ("select", shape.select), ("narrow", shape.narrow)):
-    kernel(f"aten::{_name}")(_per_tensor_view(_impl, _name))
+_REORDER = ("permute", "transpose", "t", "expand")
+for _aten, _impl, _name in (("permute", shape.permute, "permute"), ("transpose", shape.transpose, "transpose"),
+                            ("t", shape.t, "t"), ("expand", shape.expand, "expand"),
+                            ("getitem", index.getitem, "indexing"), ("contiguous", convert.contiguous, "contiguous"),
+                            ("clone", convert.clone, "clone"), ("select", shape.select, "select"),
+                            ("narrow", shape.narrow, "narrow")):
+    kernel(f"aten::{_aten}")(_per_tensor_view(_impl, _name))
 
 
 def _channel_reshape(impl):

@@ -92,7 +92,7 @@ def not_quantized(aten, tensor):
         "QuantizedCUDA].")
 
 
-def check_float_input(x, name):
+def check_float_input(x):
     """torch quantizes float32 tensors only."""
     if x.dtype is not _dtype.float32:
         raise RuntimeError(f"Quantize only works on Float Tensor, got {x.dtype.scalar_name}")

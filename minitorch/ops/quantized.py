@@ -47,7 +47,7 @@ def quantize_per_tensor(input, scale, zero_point, dtype):
     one entry per tensor."""
     if isinstance(input, (list, tuple)):
         return [quantize_per_tensor(t, scale[i], zero_point[i], dtype) for i, t in enumerate(input)]
-    storage.check_float_input(input, "quantize_per_tensor")
+    storage.check_float_input(input)
     storage.check_qdtype(dtype, "new_qtensor")
     scale, zero_point = _number(scale, float, "scale"), _number(zero_point, int, "zero_point")
     storage.check_zero_points([zero_point], dtype, "quantize_tensor_per_tensor_affine")
@@ -83,7 +83,7 @@ def _channel_params(input, scales, zero_points, axis, where):
 def quantize_per_channel(input, scales, zero_points, axis, dtype):
     """Integers of `dtype` with one scale and zero point per index along `axis` (a weight's output
     channels): scales and zero_points are 1-d tensors with input.shape[axis] entries."""
-    storage.check_float_input(input, "quantize_per_channel")
+    storage.check_float_input(input)
     storage.check_qdtype(dtype, "new_qtensor")
     scales_a, zeros_a = _channel_params(input, scales, zero_points, axis, "quantization")
     storage.check_zero_points(_host(zeros_a).tolist(), dtype, "quantize_tensor_per_channel_affine")

@@ -367,8 +367,7 @@ for kind in ("mlp", "cnn"):
 # Speed: a quantized Linear(1024, 1024) on a batch of 64 against the float one (your numbers will differ;
 # `benchmarks/bench_quantization.py` measures this carefully, in fresh processes):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 layer = nn.Linear(1024, 1024).eval()
 wrapped = tq.QuantWrapper(copy.deepcopy(layer))
 wrapped.qconfig = tq.get_default_qconfig("x86")
