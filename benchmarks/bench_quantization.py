@@ -10,8 +10,9 @@ quality (the digits MLP 64-512-512-10 and CNN of minitorch/examples/quantize_dig
 - agreement with torch: the same float weights and calibration batches through torch.ao (x86 / fbgemm) and
   minitorch.ao: outputs within one output quantization step for >= 99% of elements, and the same predicted
   digit for >= 99.5% of the test images.
-speed: quantized Linear(1024, 1024) forward on a quint8 batch of 64 against minitorch's float Linear (target
-<= 1.5x), torch's quantized Linear (fbgemm) and float Linear beside it. Each library and variant runs in its
+speed: quantized Linear(1024, 1024) forward on a quint8 batch of 64 (quantized by the calibrated QuantStub of
+x86's default qconfig) against minitorch's float Linear (target <= 1.5x), torch's quantized Linear (fbgemm)
+and float Linear beside it. Each library and variant runs in its
 own fresh process, the four taking turns for --rounds rounds; medians of the per-process medians. Two
 threads everywhere (OMP / OpenBLAS variables set before NumPy loads, torch.set_num_threads(2)).
 --check exits 1 when a target is missed."""
@@ -129,8 +130,9 @@ def child(case, repeat):
         layer.qconfig = lib.ao.quantization.get_default_qconfig("x86")
         prepared = lib.ao.quantization.prepare(layer)
         prepared(inputs)
-        run = lib.ao.quantization.convert(prepared).module  # the quantized Linear itself
-        inputs = lib.quantize_per_tensor(inputs, 0.02, 64, lib.quint8)
+        converted = lib.ao.quantization.convert(prepared)
+        run = converted.module  # the quantized Linear itself, on input quantized as its QuantStub would
+        inputs = converted.quant(inputs)
     with lib.no_grad():
         run(inputs)
         times = []

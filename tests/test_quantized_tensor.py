@@ -171,7 +171,7 @@ def test_unsupported_ops_raise_could_not_run(op):
     q = minitorch.quantize_per_tensor(minitorch.randn(2, 2), 0.1, 0, minitorch.qint8)
     call = {"add": lambda: q + q, "sum": lambda: q.sum(), "mul": lambda: q * 2, "exp": lambda: q.exp(),
             "matmul": lambda: q @ q}[op]
-    with pytest.raises(NotImplementedError, match=rf"Could not run 'aten::\w+' with arguments from the "
+    with pytest.raises(NotImplementedError, match=r"Could not run 'aten::\w+' with arguments from the "
                                                   r"'QuantizedCPU' backend"):
         call()
 

@@ -11,7 +11,7 @@ Three kinds of kernel:
   accessors (int_repr, q_scale ...), dequantize, moves between devices, and the repr."""
 import numpy as np
 
-from .. import _dispatch, _dtype
+from .. import _dispatch
 from .._device import array_module
 from .._tensor import Tensor
 from .._tensor_str import add_suffixes, format_values

@@ -374,8 +374,8 @@ wrapped.qconfig = tq.get_default_qconfig("x86")
 observed = tq.prepare(wrapped)
 inputs = torch.randn(64, 1024)
 observed(inputs)
-qlayer = tq.convert(observed).module
-qinputs = torch.quantize_per_tensor(inputs, 0.02, 64, torch.quint8)
+converted = tq.convert(observed)
+qlayer, qinputs = converted.module, converted.quant(inputs)
 
 
 def median_ms(fn, repeat=30):
