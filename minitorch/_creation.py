@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 from . import _dtype, _warnings
-from ._device import as_device
+from ._device import as_device, factory_device
+from .backends import meta
 from ._random import generator_for
 from ._tensor import Tensor
 
@@ -14,13 +15,17 @@ from ._tensor import Tensor
 def _xp(device):
     if device.type == "cpu":
         return np
+    if device.type == "meta":
+        return meta.meta_numpy
     from .cuda import _cupy
     return _cupy()
 
 
 def _finish(data, device, requires_grad):
     """Place a NumPy array on `device` and wrap it; requires_grad is checked as torch's factories do."""
-    if device.type == "cuda":
+    if device.type == "meta":
+        data = meta.MetaArray(data.shape, data.dtype)
+    elif device.type == "cuda":
         xp = _xp(device)
         with xp.cuda.Device(device.index):
             data = xp.asarray(data)
@@ -168,7 +173,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, (Tensor, np.ndarray)) or hasattr(data, "__dlpack_device__") and hasattr(data, "get"):
         arr = _host_array(data)
         dtype = _resolve_dtype(dtype or _dtype.from_numpy_dtype(arr.dtype))
-        return _finish(np.array(arr, dtype=dtype.np), as_device(device), requires_grad)
+        return _finish(np.array(arr, dtype=dtype.np), factory_device(device), requires_grad)
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     inferred, has_tensors = _infer_dtype(data)
@@ -180,14 +185,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = np.array(_numbers(data) if has_tensors else data, dtype=dtype.np)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
-    return _finish(arr, as_device(device), requires_grad)
+    return _finish(arr, factory_device(device), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """Like `tensor`, but shares memory with a tensor or NumPy array when dtype and device already match."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if device is not None or dtype is not None else data
-    if isinstance(data, np.ndarray) and (device is None or as_device(device).type == "cpu"):
+    if isinstance(data, np.ndarray) and factory_device(device).type == "cpu":
         if dtype is None or _resolve_dtype(dtype).np == data.dtype:
             return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
@@ -214,14 +219,14 @@ def from_dlpack(ext_tensor):
 
 # ----- filled -------------------------------------------------------------------------------------------
 def _filled(fill, shape, dtype, device, requires_grad):
-    device = as_device(device)
+    device = factory_device(device)
     dtype = _resolve_dtype(dtype)
     xp = _xp(device)
     if device.type == "cuda":
         with xp.cuda.Device(device.index):
             data = xp.full(shape, fill, dtype=dtype.np) if fill is not None else xp.empty(shape, dtype.np)
     else:
-        data = np.full(shape, fill, dtype=dtype.np) if fill is not None else np.empty(shape, dtype.np)
+        data = xp.full(shape, fill, dtype=dtype.np) if fill is not None else xp.empty(shape, dtype.np)
     return _wrap_req(data, requires_grad)
 
 
@@ -281,7 +286,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         if v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dtype = _resolve_dtype(dtype)
-    return _finish(np.eye(n, m, dtype=dtype.np), as_device(device), requires_grad)
+    return _finish(np.eye(n, m, dtype=dtype.np), factory_device(device), requires_grad)
 
 
 # ----- ranges ---------------------------------------------------------------------------------------------
@@ -312,7 +317,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         data = start + np.arange(n, dtype=np.float64) * step
     else:
         data = start + np.arange(n, dtype=np.int64) * step
-    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
+    return _finish(data.astype(dtype.np), factory_device(device), requires_grad)
 
 
 def _linspace_values(start, end, steps, np_dtype):
@@ -336,7 +341,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError("number of steps must be non-negative")
     dtype = _resolve_dtype(dtype)
     data = _linspace_values(float(_number(start)), float(_number(end)), steps, dtype.np)
-    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
+    return _finish(data.astype(dtype.np), factory_device(device), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
@@ -347,13 +352,16 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     dtype = _resolve_dtype(dtype)
     exponents = _linspace_values(float(_number(start)), float(_number(end)), steps, dtype.np)
     data = np.power(exponents.dtype.type(base), exponents)
-    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
+    return _finish(data.astype(dtype.np), factory_device(device), requires_grad)
 
 
 # ----- random ----------------------------------------------------------------------------------------------
 def _random(shape, dtype, device, requires_grad, generator, draw):
-    """A tensor of `shape` filled by draw(engine, n) with the generator for `device` (see _random.py)."""
-    device = as_device(device)
+    """A tensor of `shape` filled by draw(engine, n) with the generator for `device` (see _random.py); meta
+    tensors draw nothing."""
+    device = factory_device(device)
+    if device.type == "meta":
+        return _wrap_req(meta.empty(shape, dtype.np), requires_grad)
     engine = generator_for(device, generator).engine
     n = math.prod(shape)
     if device.type == "cuda":

@@ -19,6 +19,8 @@ import functools
 import inspect
 import weakref
 
+from .backends.meta import MetaDataError
+
 # True while no layer needs consulting; entries then call the implementation directly.
 _PLAIN = [True]
 
@@ -147,6 +149,15 @@ def _tensor_args(args, kwargs):
     return found
 
 
+def _meta_unsupported(op):
+    """torch's error for an op whose result needs values that meta tensors do not have."""
+    if op.name in ("aten::nonzero", "aten::getitem"):
+        return NotImplementedError("The register_meta function for torch.nonzero() raises unimplemented by "
+                                   "default, as a correct data-independent implementation does not exist.")
+    return NotImplementedError(f"{op.name}: attempted to run this operator with Meta tensors, but there was no "
+                               "fake impl or Meta kernel registered.")
+
+
 def not_implemented_for(name, key):
     available = sorted({*DENSE_KEYS, *_KERNELS.get(name, {})})
     return NotImplementedError(
@@ -262,8 +273,10 @@ def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=Non
         if _PLAIN[0]:
             try:
                 return impl(*args, **kwargs)
-            except Exception:
+            except Exception as exc:
                 if not _has_foreign(args, kwargs):
+                    if type(exc) is MetaDataError:
+                        raise _meta_unsupported(op) from None
                     raise
         return _call(info, args, kwargs)
     info = _describe(entry, impl, name, op, torch_args, self_typed, func)
@@ -283,6 +296,8 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
             except TypeError:
                 if not _has_foreign((other,), {}):
                     return NotImplemented
+            except MetaDataError:
+                raise _meta_unsupported(op) from None
         try:
             return _call(info, (self, other), {})
         except TypeError:

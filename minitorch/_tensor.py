@@ -217,8 +217,8 @@ class Tensor:
         return 0 if self.is_meta else base_ptr(self._data)
 
     def get_device(self):
-        """-1 for a cpu tensor, the GPU index for a cuda tensor."""
-        return -1 if self.is_cpu else self._data.device.id
+        """The GPU index of a cuda tensor, -1 for others."""
+        return self._data.device.id if self.is_cuda else -1
 
     @property
     def nbytes(self):

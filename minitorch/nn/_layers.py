@@ -736,9 +736,9 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(data.max()) + 1
     if data.size:
-        if int(data.min()) < 0:
+        if (data < 0).any():
             raise RuntimeError("Class values must be non-negative.")
-        if int(data.max()) >= num_classes:
+        if (data >= num_classes).any():
             raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype, _warnings
 from .._device import array_module
+from ..backends.meta import has_data
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ._core import broadcast_shapes, check_same_device, make, sum_to
@@ -28,8 +29,8 @@ _ATOMIC_ADD_AS = {np.dtype(np.bool_): np.int32, np.dtype(np.uint8): np.int32, np
 def _add_at(target, key, values):
     """target[key] += values, adding once per occurrence of repeated indices."""
     xp = array_module(target)
-    if xp is np:
-        np.add.at(target, key, values)
+    if xp is np or not has_data(target):
+        xp.add.at(target, key, values)
         return
     from ..cuda import _cupyx
     wide = _ATOMIC_ADD_AS.get(target.dtype)
@@ -49,8 +50,8 @@ def _multiply_at(target, key, values):
     """target[key] *= values, once per occurrence of repeated indices. CuPy has no multiply.at: on cuda
     the products go in rounds, each over the first remaining occurrence of every index."""
     xp = array_module(target)
-    if xp is np:
-        np.multiply.at(target, key, values)
+    if xp is np or not has_data(target):
+        xp.multiply.at(target, key, values)
         return
     flat = xp.arange(target.size).reshape(target.shape)[key]
     values = xp.broadcast_to(xp.asarray(values, dtype=target.dtype), flat.shape).reshape(-1)

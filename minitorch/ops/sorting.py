@@ -6,6 +6,7 @@ specified; these pick the first tied element, and `topk(sorted=False)` returns i
 import numpy as np
 
 from .._device import array_module
+from ..backends.meta import has_data
 from .._random import generator_for
 from .._tensor import Tensor, _wrap_dim
 from ._core import make
@@ -143,6 +144,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if categories > 1 << 24:
         raise RuntimeError("number of categories cannot exceed 2^24")
     xp = array_module(data)
+    if not has_data(data):  # meta: the shape only, nothing drawn
+        return make(xp.empty(data.shape[:-1] + (num_samples,), np.int64), "multinomial", (), None)
     rows = data.reshape(-1, categories)
     if not replacement or num_samples == 1:
         if not bool((xp.isfinite(rows) & (rows >= 0)).all()):
