@@ -28,6 +28,20 @@ def _finish(data, device, requires_grad):
     return _wrap_req(data, requires_grad)
 
 
+def _out_of_memory(shape, np_dtype):
+    """torch's error (a RuntimeError) for a host allocation the machine cannot make."""
+    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+    return RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes. "
+                        "Error code 12 (Cannot allocate memory)")
+
+
+def _check_strides(ndarray):
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a copy "
+                         "of your array  with array.copy().) ")
+
+
 def _wrap_req(data, requires_grad):
     t = Tensor._wrap(data)
     if requires_grad:
@@ -166,6 +180,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                       "or sourceTensor.detach().clone().requires_grad_(True), rather than "
                       "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
         device = data.device if device is None else device
+    if isinstance(data, np.ndarray):
+        _check_strides(data)
     if isinstance(data, Tensor) or isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
         arr = _host_array(data)
         dtype = _resolve_dtype(dtype or _dtype.from_numpy_dtype(arr.dtype))
@@ -177,11 +193,32 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     shape = _nested_shape(data)
     if 0 not in shape:
         _check_nested(data, shape, inferred)
+    checked = dtype is not inferred and dtype._category == 1  # numbers stored in an integer dtype
     try:
-        arr = np.array(_numbers(data) if has_tensors else data, dtype=dtype.np)
+        with np.errstate(over="ignore"):  # a number too large for a narrow float is inf, silently as in torch
+            arr = np.array(_numbers(data) if has_tensors else data, dtype=inferred.np if checked else dtype.np)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
+    if checked:
+        _check_fits(arr, dtype)
+        arr = arr.astype(dtype.np)
     return _finish(arr, as_device(device), requires_grad)
+
+
+def _check_fits(arr, dtype):
+    """torch's range check when numbers are stored in an integer dtype: an integer may wrap around an
+    unsigned type from as low as minus its maximum (uint8 takes -255 .. 255), a float must lie in range."""
+    if not arr.size:
+        return
+    info = np.iinfo(dtype.np)
+    if arr.dtype.kind == "f":
+        lo, hi = info.min, info.max
+        if np.isnan(arr).any():
+            lo = hi = None
+    else:
+        lo, hi = (-int(info.max) if info.min == 0 else int(info.min)), int(info.max)
+    if lo is None or arr.min() < lo or arr.max() > hi:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -199,6 +236,7 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
+    _check_strides(ndarray)
     return Tensor._wrap(ndarray)
 
 
@@ -222,7 +260,10 @@ def _filled(fill, shape, dtype, device, requires_grad):
         with xp.cuda.Device(device.index):
             data = xp.full(shape, fill, dtype=dtype.np) if fill is not None else xp.empty(shape, dtype.np)
     else:
-        data = np.full(shape, fill, dtype=dtype.np) if fill is not None else np.empty(shape, dtype.np)
+        try:
+            data = np.full(shape, fill, dtype=dtype.np) if fill is not None else np.empty(shape, dtype.np)
+        except MemoryError:
+            raise _out_of_memory(shape, dtype.np) from None
     return _wrap_req(data, requires_grad)
 
 

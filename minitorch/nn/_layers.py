@@ -80,8 +80,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     axes = (0,) + tuple(range(2, len(shape)))
     affine_shape = (channels,) + (1,) * (len(shape) - 2)
     if training:
-        count = input.numel() // channels
-        if count <= 1:
+        count = input.numel() // channels if channels else 0
+        if count == 0:  # an empty batch: nothing to normalise and no statistics to update, as in torch
+            out = input.clone()
+            out = out if weight is None else out * weight[0]
+            return out if bias is None else out + bias[0]
+        if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{_shape_str(shape)}")
         out = _normalize(input, "NativeBatchNormBackward0", shape, axes, weight, bias, affine_shape, eps)
@@ -386,7 +390,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def _check_class_target(input, target, weight):
     """torch's checks of a class-index target against (N, C, ...) or (C,) scores."""
-    if input.dim() == 1 and target.dim() > 0 or input.dim() == 2 and target.dim() > 1:
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    if input.dim() == 1 and target.dim() > 1 or input.dim() == 2 and target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
@@ -444,6 +450,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target, weight)
+    if input.dim() == 1 and target.dim() == 1:  # unbatched scores with a one-element target
+        target = target.reshape(())
     if input.dim() <= 2:
         return _nll(input, target, weight, ignore_index, reduction, "NllLossBackward0")
     if input.dim() == 4:
@@ -517,7 +525,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                                     "deprecated. Please ensure they have the same size.")
     x, t = input._data, target._data.astype(input._data.dtype)
     xp = array_module(x)
-    if ((x < 0) | (x > 1)).any():
+    if not ((x >= 0) & (x <= 1)).all():  # nan fails too, as in torch
         raise RuntimeError("all elements of input should be between 0 and 1")
     with np.errstate(divide="ignore"):
         log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)

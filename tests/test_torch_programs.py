@@ -1,0 +1,141 @@
+"""Patterns from real PyTorch programs, and inputs a hostile or careless caller sends, each compared with torch:
+indexing by any sequence of ints, the range check of `tensor(..., dtype=<integer>)`, negative strides, huge
+allocations, empty batches in BatchNorm, unbatched nll_loss and NaN in binary_cross_entropy."""
+import array
+import collections
+
+import numpy as np
+import pytest
+
+import minitorch
+
+
+def outcome(fn):
+    """('ok', dtype name, shape, values) or ('error', exception type name, message)."""
+    try:
+        r = fn()
+    except Exception as e:  # noqa: BLE001 - the exception itself is what is compared
+        return ("error", type(e).__name__, str(e))
+    return ("ok", str(r.dtype).split(".")[-1], tuple(r.shape), repr(r.tolist()))
+
+
+def both(torch, fn):
+    return outcome(lambda: fn(minitorch)), outcome(lambda: fn(torch))
+
+
+# ----- indexing by sequences of ints ------------------------------------------------------------------------
+SEQUENCES = {
+    "range": lambda: range(2, 5),
+    "empty range": lambda: range(0),
+    "stepped range": lambda: range(7, 0, -3),
+    "deque": lambda: collections.deque([1, 3]),
+    "array.array": lambda: array.array("l", [4, 0]),
+    "negative range": lambda: range(-3, 0),
+}
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_index_by_a_sequence_of_ints(name, torch):
+    def read(lib):
+        return lib.arange(20.0).reshape(10, 2)[SEQUENCES[name]()]
+
+    def write(lib):
+        x = lib.zeros(10)
+        x[SEQUENCES[name]()] = 5.0
+        return x
+    assert both(torch, read)[0][0] == "ok"
+    for fn in (read, write):
+        mine, theirs = both(torch, fn)
+        assert mine == theirs
+
+
+def test_two_ranges_index_pairs_of_elements(torch):
+    def fn(lib):
+        return lib.arange(9).reshape(3, 3)[range(3), range(2, -1, -1)]
+    mine, theirs = both(torch, fn)
+    assert mine == theirs and mine[0] == "ok"
+
+
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence:UserWarning")  # torch's, before its error
+def test_index_by_a_string_is_refused(torch):
+    mine, theirs = both(torch, lambda lib: lib.arange(3)["a"])
+    assert mine[:2] == theirs[:2]
+
+
+# ----- tensor(): integer range checks, negative strides, out of memory ---------------------------------------
+RANGE_VALUES = (-256, -255, -129, -128, -1, 0, 127, 128, 255, 256, 2 ** 31, 2 ** 63 - 1, 2 ** 63, 1.5, -1.5, 300.7,
+                float("inf"), float("nan"))
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32", "int64", "float16", "float32"])
+def test_number_out_of_the_dtype_range(name, torch):
+    for value in RANGE_VALUES:
+        for data in (value, [0, value]):
+            mine, theirs = both(torch, lambda lib: lib.tensor(data, dtype=getattr(lib, name)))
+            assert mine[:2] == theirs[:2] and (mine[0] == "error" or mine == theirs), (data, mine, theirs)
+            if mine[0] == "error" and mine[1] == "RuntimeError":
+                assert mine[2] == theirs[2]
+
+
+@pytest.mark.parametrize("make", ["from_numpy", "as_tensor", "tensor"])
+def test_negative_strides_are_refused(make, torch):
+    for arr in (np.arange(5.0)[::-1], np.arange(6).reshape(2, 3)[:, ::-2]):
+        mine, theirs = both(torch, lambda lib: getattr(lib, make)(arr))
+        assert mine == theirs and mine[:2] == ("error", "ValueError")
+    positive = np.arange(6.0)[::2]
+    assert both(torch, lambda lib: getattr(lib, make)(positive))[0][0] == "ok"
+
+
+def test_impossible_allocation_is_torchs_runtime_error(torch):
+    for size in ((2 ** 42,), (2 ** 40, 4)):
+        mine, theirs = both(torch, lambda lib: lib.empty(*size))
+        assert mine[:2] == theirs[:2] == ("error", "RuntimeError")
+        assert mine[2] in theirs[2]  # torch prefixes the allocator's source location
+        assert both(torch, lambda lib: lib.zeros(size))[0][:2] == ("error", "RuntimeError")
+
+
+# ----- nn edge cases -------------------------------------------------------------------------------------------
+def test_batch_norm_on_an_empty_batch(torch):
+    def run(lib):
+        bn = lib.nn.BatchNorm1d(3)
+        with lib.no_grad():
+            bn.weight.fill_(2.0)
+            bn.bias.fill_(0.5)
+        x = lib.ones(0, 3, requires_grad=True)
+        y = bn(x)
+        y.sum().backward()
+        return (tuple(y.shape), y.grad_fn.name(), bn.running_mean.tolist(), bn.running_var.tolist(),
+                int(bn.num_batches_tracked), tuple(x.grad.shape))
+    assert run(minitorch) == run(torch)
+    for lib in (minitorch, torch):
+        with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input "
+                                             r"size torch.Size\(\[1, 3\]\)"):
+            lib.nn.BatchNorm1d(3)(lib.ones(1, 3))
+
+
+@pytest.mark.parametrize("target", [[0], [2], 1, [0, 1], [[0]]])
+def test_nll_loss_of_unbatched_scores(target, torch):
+    for reduction in ("mean", "sum", "none"):
+        def fn(lib):
+            x = lib.tensor([-1.0, -2.0, -3.0])
+            return lib.nn.functional.nll_loss(x, lib.tensor(target), reduction=reduction)
+        mine, theirs = both(torch, fn)
+        assert mine == theirs
+        mine, theirs = both(torch, lambda lib: lib.nn.functional.cross_entropy(lib.tensor([1.0, 2.0, 0.5]),
+                                                                               lib.tensor(target)))
+        assert mine[:2] == theirs[:2]
+        if mine[0] == "ok":
+            assert float(mine[3]) == pytest.approx(float(theirs[3]))
+
+
+def test_nll_loss_of_unbatched_scores_has_a_gradient():
+    x = minitorch.tensor([-1.0, -2.0, -3.0], requires_grad=True)
+    minitorch.nn.functional.nll_loss(x, minitorch.tensor([2])).backward()
+    assert x.grad.tolist() == [0.0, 0.0, -1.0]
+
+
+def test_binary_cross_entropy_refuses_nan(torch):
+    for values in ([float("nan")], [0.5, float("nan")], [1.5], [-0.1]):
+        mine, theirs = both(torch, lambda lib: lib.nn.functional.binary_cross_entropy(
+            lib.tensor(values), lib.ones(len(values))))
+        assert mine == theirs and mine[0] == "error"
