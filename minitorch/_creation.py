@@ -97,8 +97,8 @@ def _leaf_dtype(x):
         return _dtype.from_numpy_dtype(x.dtype)
     if isinstance(x, Tensor):
         return x.dtype
-    if isinstance(x, str):
-        raise ValueError(f"too many dimensions '{t.__name__}'")
+    if isinstance(x, str):  # (a string where the first number should be is tensor()'s ValueError instead)
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
     raise RuntimeError(f"Could not infer dtype of {t.__name__}")
 
 
@@ -126,6 +126,8 @@ def _nested_shape(data):
     while True:
         if isinstance(x, np.ndarray):
             return shape + list(x.shape)
+        if isinstance(x, str):  # torch reads the first element's type as the kind of data
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
         if not isinstance(x, _SEQUENCES):
             return shape
         shape.append(len(x))
@@ -188,9 +190,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         return _finish(np.array(arr, dtype=dtype.np), as_device(device), requires_grad)
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    shape = _nested_shape(data)
     inferred, has_tensors = _infer_dtype(data)
     dtype = _resolve_dtype(dtype or inferred)
-    shape = _nested_shape(data)
     if 0 not in shape:
         _check_nested(data, shape, inferred)
     checked = dtype is not inferred and dtype._category == 1  # numbers stored in an integer dtype

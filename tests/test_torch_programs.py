@@ -139,3 +139,17 @@ def test_binary_cross_entropy_refuses_nan(torch):
         mine, theirs = both(torch, lambda lib: lib.nn.functional.binary_cross_entropy(
             lib.tensor(values), lib.ones(len(values))))
         assert mine == theirs and mine[0] == "error"
+
+
+@pytest.mark.parametrize("data", [["a"], ["a", 1], [1, "a"], [["a"]], [[1], ["a"]], [1.5, "x"], [True, "x"]])
+def test_strings_among_numbers(data, torch):
+    mine, theirs = both(torch, lambda lib: lib.tensor(data))
+    assert mine == theirs and mine[0] == "error"
+
+
+def test_collating_a_mixed_int_and_str_batch(torch):
+    import torch.utils.data
+    from minitorch.utils.data import default_collate
+    for batch in ([1, "a"], [(1, 2), ("a", 3)], [{"k": 1}, {"k": "x"}]):
+        mine, theirs = outcome(lambda: default_collate(batch)), outcome(lambda: torch.utils.data.default_collate(batch))
+        assert mine == theirs and mine[:2] == ("error", "TypeError")
