@@ -153,3 +153,55 @@ def test_collating_a_mixed_int_and_str_batch(torch):
     for batch in ([1, "a"], [(1, 2), ("a", 3)], [{"k": 1}, {"k": "x"}]):
         mine, theirs = outcome(lambda: default_collate(batch)), outcome(lambda: torch.utils.data.default_collate(batch))
         assert mine == theirs and mine[:2] == ("error", "TypeError")
+
+
+# ----- NumPy's floating-point warnings never reach the user ------------------------------------------------
+def overflowing_program(lib):
+    """inf and nan made every way a program makes them: methods, functions, operators, in place, nn.functional,
+    backward and an optimizer step."""
+    F = lib.nn.functional
+    x = lib.tensor([0.0, 1000.0, -1.0], requires_grad=True)
+    h = lib.tensor([60000.0, 1.0], dtype=lib.float16)
+    outs = [lib.log(x), x.exp(), x / 0, x ** 1000, x.sqrt(), lib.log1p(-x - 1), (h * h).sum(), h.var(),
+            F.softplus(x * 1e30), F.mse_loss(x * 1e200, -x * 1e200), F.log_softmax(x * 1e308, 0)]
+    (lib.log(x) * x.exp()).sum().backward()
+    with lib.no_grad():
+        y = x.detach().clone()
+        y.div_(0)
+    optimizer = lib.optim.Adam([x])
+    x.grad = lib.tensor([float("inf"), 0.0, 1e308])
+    optimizer.step()
+    return [o.detach().double().tolist() for o in outs] + [y.tolist(), x.detach().tolist()]
+
+
+def test_inf_and_nan_results_are_silent_as_in_torch(torch):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a user's "error" (or "default") filter comes before any of minitorch's
+        mine = overflowing_program(minitorch)
+        theirs = overflowing_program(torch)
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-6)
+
+
+def test_silent_after_import_inside_catch_warnings():
+    """A filter added at import is dropped when `catch_warnings` exits, as it does around many imports."""
+    import subprocess
+    import sys
+    code = ("import warnings\nwith warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+            "    import minitorch\nwarnings.simplefilter('error')\nfrom tests.test_torch_programs import "
+            "overflowing_program\noverflowing_program(minitorch)\nprint('silent')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=__file__.rsplit("/tests/", 1)[0])
+    assert done.returncode == 0 and done.stdout == "silent\n", done.stderr
+
+
+def test_the_users_own_numpy_still_warns():
+    import warnings
+    overflowing_program(minitorch)
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        np.log(np.zeros(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="overflow"):
+            np.exp(np.array([1000.0]))

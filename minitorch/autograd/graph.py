@@ -5,6 +5,7 @@ import itertools
 import re
 import weakref
 
+from .. import _quiet
 from . import grad_mode
 
 _sequence = itertools.count()
@@ -221,6 +222,7 @@ def _store_grad(variable, grad, create_graph):
             fn(variable)
 
 
+@_quiet.quiet_fp
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=True):
     """Propagate `grad_roots` from the `roots` edges through the graph.
 

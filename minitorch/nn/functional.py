@@ -1,6 +1,7 @@
 """Stateless building blocks behind the nn layers (torch.nn.functional): call them with explicit weights.
 See https://pytorch.org/docs/stable/nn.functional.html"""
 from .._device import array_module
+from .._quiet import quiet_fp
 from ..autograd.grad_mode import no_grad
 from ..ops._core import make, sum_to
 from ..ops.inplace import inplace_variant
@@ -71,3 +72,7 @@ _leaky_relu_ = inplace_variant(_leaky_relu)
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where positive, negative_slope * input elsewhere."""
     return _leaky_relu_(input, negative_slope) if inplace else _leaky_relu(input, negative_slope)
+
+
+for _name in __all__:  # NumPy's floating-point warnings stay off inside each function (minitorch/_quiet.py)
+    globals()[_name] = quiet_fp(globals()[_name])

@@ -5,12 +5,13 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
+from ._core import quiet_fp
 from .inplace import inplace_variant
 
 MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting)
 
 for _module in MODULES:
     for _name, _fn in _module._METHODS.items():
-        setattr(Tensor, _name, _fn)
+        setattr(Tensor, _name, quiet_fp(_fn) if callable(_fn) else _fn)
     for _name, _fn in _module._INPLACE.items():
-        setattr(Tensor, _name, inplace_variant(_fn))
+        setattr(Tensor, _name, quiet_fp(inplace_variant(_fn)))

@@ -1,21 +1,15 @@
 """What every op shares: wrapping a result (and recording its graph node), operand preparation with
 torch's type promotion and device checks, and `sum_to` for gradients of broadcast operands."""
-import warnings
-
 import numpy as np
 
 from .. import _dtype
+from .._quiet import quiet_fp  # noqa: F401  (re-exported for the op modules)
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import _NODE_TYPES, gradient_edge, node_type
 
 _grad_state = grad_mode._state
 _wrap = Tensor._wrap
-
-# NumPy reports overflow, division by zero and invalid results (log(0), 0/0 ...) as RuntimeWarnings, where
-# torch quietly returns inf or nan. Silence them for computations in minitorch's own code only: the filter
-# costs nothing per op (unlike np.errstate) and leaves the user's NumPy code alone.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minitorch(\.|$)")
 
 
 def make(data, name, inputs, backward, saves=True):

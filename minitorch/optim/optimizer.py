@@ -12,6 +12,7 @@ import numpy as np
 
 from .._dtype import float64, get_default_dtype
 from .._device import array_module
+from .._quiet import quiet_fp
 from .._tensor import Tensor
 from ..autograd import enable_grad
 from ..autograd.graph import add_hook
@@ -83,7 +84,10 @@ def step_counter(value=0.0):
 
 
 def _with_step_hooks(step):
-    """Wrap a subclass's `step` so that the optimizer's step pre- and post-hooks run around it."""
+    """Wrap a subclass's `step` so that the optimizer's step pre- and post-hooks run around it (and NumPy's
+    floating-point warnings stay off, see minitorch/_quiet.py)."""
+    step = quiet_fp(step)
+
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         if self._in_step:  # a subclass's step calling super().step(): the hooks already ran
