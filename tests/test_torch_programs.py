@@ -205,3 +205,75 @@ def test_the_users_own_numpy_still_warns():
         warnings.simplefilter("error")
         with pytest.raises(RuntimeWarning, match="overflow"):
             np.exp(np.array([1000.0]))
+
+
+# ----- half and bfloat16 reductions accumulate in float32 ---------------------------------------------------------
+def data_1000(lib, dtype):
+    return (lib.arange(1000.0) / 10).to(getattr(lib, dtype))
+
+
+LOW_PRECISION = {
+    "sum": lambda L, x: x.sum(), "mean": lambda L, x: x.mean(), "var": lambda L, x: x.var(),
+    "std": lambda L, x: x.std(), "var dim 0": lambda L, x: x.reshape(100, -1).var(0),
+    "std dim 1": lambda L, x: x.reshape(100, -1).std(1), "var unbiased=False": lambda L, x: x.var(unbiased=False),
+    "cumsum": lambda L, x: x.cumsum(0), "cumsum of ones": lambda L, x: L.ones(3000, dtype=x.dtype).cumsum(0),
+    "sum of ones dim 0": lambda L, x: L.ones(3000, 2, dtype=x.dtype).sum(0),
+    "mean of ones dim 0": lambda L, x: L.ones(3000, 2, dtype=x.dtype).mean(0),
+    "logsumexp": lambda L, x: x.logsumexp(0), "norm": lambda L, x: x.norm(), "norm p=1": lambda L, x: L.norm(x, p=1),
+    "norm p=3": lambda L, x: L.norm(x, p=3), "softmax": lambda L, x: (x / 100).softmax(0),
+    "log_softmax": lambda L, x: (x / 100).log_softmax(0), "dot": lambda L, x: L.dot(x, x),
+    "matmul": lambda L, x: x.reshape(1, -1) @ x.reshape(-1, 1), "mv": lambda L, x: L.mv(x.reshape(1, -1), x),
+    "mm": lambda L, x: L.mm(x.reshape(10, -1), x.reshape(-1, 10)),
+    "bmm": lambda L, x: L.bmm(x.reshape(2, 5, -1), x.reshape(2, -1, 5)),
+    "linear": lambda L, x: L.nn.functional.linear(x.reshape(10, -1), x.reshape(10, -1), x[:10]),
+    "layer_norm": lambda L, x: L.nn.functional.layer_norm(x.reshape(10, -1), (100,)),
+    "mse_loss": lambda L, x: L.nn.functional.mse_loss(x, x * 0),
+    "l1_loss": lambda L, x: L.nn.functional.l1_loss(x, x * 0),
+    "smooth_l1_loss": lambda L, x: L.nn.functional.smooth_l1_loss(x, x * 0),
+    "cross_entropy": lambda L, x: L.nn.functional.cross_entropy((x / 100).reshape(10, -1),
+                                                                L.zeros(10, dtype=L.int64)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", LOW_PRECISION)
+def test_low_precision_reductions_accumulate_like_torch(name, dtype, torch):
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes")
+    mine = LOW_PRECISION[name](minitorch, data_1000(minitorch, dtype))
+    theirs = LOW_PRECISION[name](torch, data_1000(torch, dtype))
+    assert str(mine.dtype) == str(theirs.dtype) and tuple(mine.shape) == tuple(theirs.shape)
+    step = 2.0 ** -10 if dtype == "float16" else 2.0 ** -7  # one rounding of the result, relative
+    np.testing.assert_allclose(np.array(mine.double().tolist()), np.array(theirs.double().tolist()),
+                               rtol=2 * step, atol=1e-6)
+
+
+def test_the_reported_half_precision_cases(torch):
+    assert (minitorch.arange(1000.0) / 10).half().var().item() == 834.0
+    assert minitorch.ones(3000, dtype=minitorch.float16).cumsum(0)[-1].item() == 3000.0
+    assert (minitorch.arange(1000.0) / 10).half().std().item() == (torch.arange(1000.0) / 10).half().std().item()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_low_precision_prod_is_the_rounded_exact_product(dtype):
+    """torch multiplies 2-byte floats in their own precision (vectorised, so its rounding errors pile up);
+    minitorch accumulates in float32 and rounds once."""
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes")
+    x = data_1000(minitorch, dtype) / 1000 + 1
+    exact = np.prod(np.array(x.double().tolist()))
+    assert x.prod().dtype is getattr(minitorch, dtype)
+    assert x.prod().double().item() == pytest.approx(exact, rel=2.0 ** -7) or not np.isfinite(x.prod().item())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_low_precision_gradients_of_reductions(dtype, torch):
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes")
+    grads = []
+    for lib in (minitorch, torch):
+        x = data_1000(lib, dtype).requires_grad_()
+        (x.var() + x.cumsum(0).sum() / 1000 + x.softmax(0).max()).backward()
+        grads.append(np.array(x.grad.double().tolist()))
+    assert str(x.grad.dtype).endswith(dtype)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=0.02, atol=1e-3)

@@ -10,7 +10,7 @@ from .._creation import rand, zeros
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from ..ops._core import broadcast_shapes, make, sum_to
+from ..ops._core import accumulator, broadcast_shapes, make, sum_to
 from ..ops.index import index_add
 from ..ops.inplace import inplace_variant
 from ..ops.pointwise import (_dtype_name, _sigmoid, _special, abs, clamp, erf, exp, gt, log, sigmoid, sign, tanh,
@@ -321,8 +321,14 @@ def _check_reduction(reduction):
 
 
 def _reduce(loss, reduction):
-    """The elementwise loss (a tensor or an array) reduced as `reduction` says."""
-    return loss if reduction == "none" else loss.mean() if reduction == "mean" else loss.sum()
+    """The elementwise loss (a tensor or an array) reduced as `reduction` says (an array of half or bfloat16
+    accumulated in float32, as torch does)."""
+    if reduction == "none":
+        return loss
+    if isinstance(loss, Tensor):
+        return loss.mean() if reduction == "mean" else loss.sum()
+    total = loss.mean(dtype=accumulator(loss)) if reduction == "mean" else loss.sum(dtype=accumulator(loss))
+    return total.astype(loss.dtype, copy=False)
 
 
 def _grad_of_reduction(g, shape, reduction):

@@ -161,6 +161,17 @@ def _is_bf16(arr):
     return arr.dtype is _dtype.bfloat16.np
 
 
+def accumulator(data):
+    """The dtype torch accumulates half and bfloat16 arrays in (float32), or None for other dtypes: reductions,
+    scans and products of 2-byte floats round once at the end instead of at every step."""
+    return np.float32 if data.dtype == np.float16 or _is_bf16(data) else None
+
+
+def widened(data):
+    """`data` in its accumulation dtype (see accumulator): a float32 copy of half or bfloat16, else itself."""
+    return data if accumulator(data) is None else data.astype(np.float32)
+
+
 def as_tensor_arg(x, like):
     """Turn a number into a zero-dim tensor on `like`'s device (for ops whose operand must be a tensor)."""
     if isinstance(x, Tensor):
