@@ -38,7 +38,8 @@ def make(data, name, inputs, backward, saves=True):
                     saved = [(s, v[0] if (v := s._vc) else 0) for s in (inputs if saves is True else saves)
                              if s is not None]
                 out._grad_fn = (_NODE_TYPES.get(name) or node_type(name))(backward, tuple(
-                    gradient_edge(t) if t is not None else (None, 0) for t in inputs), saves is not False, 1, saved)
+                    gradient_edge(t) if t is not None else (None, 0) for t in inputs), saves is not False, 1, saved,
+                    data.dtype)
                 out._requires_grad = True
                 break
     return out

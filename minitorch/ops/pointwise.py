@@ -649,12 +649,20 @@ def isfinite(input):
     return make(array_module(input._data).isfinite(input._data), "isfinite", (), None)
 
 
+def _check_same_dtype(input, other):
+    """isclose and allclose compare tensors of one dtype only (torch's error otherwise)."""
+    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{input.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+
+
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_same_dtype(input, other)
     a, b, _ = binary(input, other)
     return builtins.bool(array_module(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_same_dtype(input, other)
     a, b, _ = binary(input, other)
     return make(array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), "isclose", (), None)
 
@@ -787,6 +795,8 @@ def _value_operand(value, np_dtype):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     a, b, c = _pointwise3(input, tensor1, tensor2)
+    if a.dtype == np.bool_:
+        raise _not_implemented("addcmul_cpu_out", a.dtype)
     out = a + _value_operand(value, a.dtype) * b * c
 
     def backward(g):
