@@ -15,20 +15,23 @@ except ImportError:  # NumPy 1.x
     _extobj_contextvar = None
 
 
-def quiet_fp(fn):
-    """`fn` run with NumPy's floating-point warnings off, as torch never warns about inf or nan results."""
+def quiet_fp(fn, module=None):
+    """`fn` run with NumPy's floating-point warnings off, as torch never warns about inf or nan results.
+    `module` names the module that publishes the wrapper (its __module__), so that looking it up by name (as
+    minitorch.save does for functions) finds the wrapper itself."""
     if _extobj_contextvar is None:
         @functools.wraps(fn)
         def quiet(*args, **kwargs):
             with np.errstate(all="ignore"):
                 return fn(*args, **kwargs)
-        return quiet
-
-    @functools.wraps(fn)
-    def quiet(*args, **kwargs):
-        token = _extobj_contextvar.set(_QUIET)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            _extobj_contextvar.reset(token)
+    else:
+        @functools.wraps(fn)
+        def quiet(*args, **kwargs):
+            token = _extobj_contextvar.set(_QUIET)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _extobj_contextvar.reset(token)
+    if module is not None:
+        quiet.__module__ = module
     return quiet

@@ -222,14 +222,20 @@ def _scalar(value):
     return value
 
 
+def _is_unicode(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(value, path):
     """A string, which must be valid Unicode: a lone surrogate cannot be written as UTF-8, and safetensors
     readers refuse a header that holds one."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not _is_unicode(value):
         raise ValueError(f"minitorch.save: the string {value!r} at {_where(path)} is not valid Unicode (it holds a "
-                         "lone surrogate), which a safetensors file cannot store") from None
+                         "lone surrogate), which a safetensors file cannot store")
     return str(value)
 
 
@@ -411,7 +417,7 @@ class _Reader:
             return {name: restore(Tensor._wrap(arrays[name]), "cpu") for name in header}
         structure = self.structure(meta[_STRUCTURE_KEY])
         arrays = self.arrays(entries, mmap_path)
-        decoder = _Decoder(arrays, restore, self.fail, options["weights_only"])
+        decoder = _Decoder(arrays, restore, self.fail, options["weights_only"], self.name)
         obj = decoder.node(structure, 0)
         unused = [name for name in arrays if name not in decoder.used]
         if unused:
@@ -471,6 +477,8 @@ class _Reader:
         """(begin, end, name, dtype, shape) per tensor, in file order, after checking they tile the data."""
         entries = []
         for name, info in header.items():
+            if not _is_unicode(name):
+                self.fail(f"the tensor name {name!r} is not valid Unicode (it holds a lone surrogate)")
             if not isinstance(info, dict):
                 self.fail(f"tensor {name!r}: expected an object with dtype, shape and data_offsets, got "
                           f"{_json_type(info)}")
@@ -543,7 +551,8 @@ class _Reader:
 class _Decoder:
     """Rebuilds the saved object from its structure node, checking every node: the file is untrusted."""
 
-    def __init__(self, arrays, restore, fail, weights_only):
+    def __init__(self, arrays, restore, fail, weights_only, name):
+        self.name = name
         self.arrays = arrays
         self.restore = restore
         self.fail = fail
@@ -685,7 +694,8 @@ class _Decoder:
         """The class or function called `name` ("module.qualname"), if load may use it (see load)."""
         if self.weights_only is not False:
             if name not in _safe_globals:
-                raise WeightsOnlyError(_weights_only_message(name, self.weights_only))
+                raise WeightsOnlyError(_weights_only_message(name, self.weights_only) + f"\n\nThe file: "
+                                       f"'{self.name}'.")
             obj = _safe_globals[name]
             if not isinstance(obj, str):
                 return obj
@@ -717,6 +727,106 @@ def _weights_only_message(name, weights_only):
             f"`torch.serialization.safe_globals([{name}])` context manager to allowlist this global if you trust "
             f"this class/function.\n\nCheck the documentation of torch.load to learn more about types accepted by "
             f"default with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+
+
+class safe_open:
+    """Read tensors from a safetensors file one at a time, as safetensors.safe_open does: opening reads and
+    checks only the header; get_tensor reads one tensor's bytes, and get_slice(name)[rows] only the bytes the
+    slice needs (through a read-only memory map). framework "pt" gives tensors, "np" NumPy arrays.
+
+        with minitorch.serialization.safe_open("model.safetensors", framework="pt") as f:
+            w = f.get_slice("embedding.weight")[1000:1010]"""
+
+    def __init__(self, filename, framework, device="cpu"):
+        if framework not in ("pt", "torch", "np", "numpy"):
+            raise SerializationError(f"framework {framework} is invalid")
+        self._path = os.fspath(filename)
+        self._numpy = framework in ("np", "numpy")
+        self._device = _device(device)
+        self._file = open(self._path, "rb")
+        try:
+            reader = _Reader(self._file, self._path)
+            header = reader.header()
+            meta = header.pop("__metadata__", None)
+            self._metadata = None if meta is None else reader.metadata(meta)
+            self._entries = {name: (begin, end, dtype, shape) for begin, end, name, dtype, shape in
+                             reader.entries(header)}
+            self._start = reader.data_start
+            self._fail = reader.fail
+        except BaseException:
+            self._file.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._file.close()
+
+    def keys(self):
+        """The tensor names, sorted."""
+        return sorted(self._entries)
+
+    def offset_keys(self):
+        """The tensor names in the order of their data in the file."""
+        return list(self._entries)
+
+    def metadata(self):
+        """The header's `__metadata__` (a dict of strings), or None."""
+        return self._metadata
+
+    def _entry(self, name):
+        if name not in self._entries:
+            self._fail(f"File does not contain tensor {name}")
+        begin, end, dtype, shape = self._entries[name]
+        try:
+            _dtype._check_available(dtype)
+        except RuntimeError as e:
+            self._fail(f"tensor {name!r}: {e}")
+        return begin, end, dtype, shape
+
+    def get_tensor(self, name):
+        """One tensor, reading only its bytes."""
+        begin, end, dtype, shape = self._entry(name)
+        array = np.empty(shape, dtype.np)
+        self._file.seek(self._start + begin)
+        if (self._file.readinto(array.reshape(-1).view(np.uint8)) or 0) != end - begin:
+            self._fail(f"the data of tensor {name!r} ends early (was the file truncated while reading?)")
+        return self._wrap(array)
+
+    def get_slice(self, name):
+        """A lazy view of one tensor: index it (`[2:5]`, `[:, 1]`, `[..., ::2]`) to read just that part."""
+        self._entry(name)
+        return _Slice(self, name)
+
+    def _wrap(self, array):
+        if self._numpy:
+            return array
+        t = Tensor._wrap(array)
+        return t if self._device.type == "cpu" else t.to(self._device)
+
+
+class _Slice:
+    """What safe_open.get_slice returns: the shape and dtype of a tensor, and its parts on demand."""
+
+    def __init__(self, source, name):
+        self._source = source
+        self._name = name
+
+    def get_shape(self):
+        return list(self._source._entries[self._name][3])
+
+    def get_dtype(self):
+        return _CODES[self._source._entries[self._name][2]]
+
+    def __getitem__(self, key):
+        source = self._source
+        begin, end, dtype, shape = source._entry(self._name)
+        if begin == end:
+            return source._wrap(np.empty(shape, dtype.np)[key].copy())
+        mapped = np.memmap(source._path, np.uint8, "r", offset=source._start + begin, shape=(end - begin,))
+        part = np.array(mapped.view(np.ndarray).view(dtype.np).reshape(shape)[key])  # reads only what key touches
+        return source._wrap(part)
 
 
 def _restorer(map_location):

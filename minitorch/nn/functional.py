@@ -75,4 +75,4 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 for _name in __all__:  # NumPy's floating-point warnings stay off inside each function (minitorch/_quiet.py)
-    globals()[_name] = quiet_fp(globals()[_name])
+    globals()[_name] = quiet_fp(globals()[_name], __name__)

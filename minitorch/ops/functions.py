@@ -13,4 +13,4 @@ from ._core import quiet_fp as _quiet_fp
 
 for _module in _MODULES:
     for _name in _module.__all__:
-        globals()[_name] = _quiet_fp(getattr(_module, _name))
+        globals()[_name] = _quiet_fp(getattr(_module, _name), __name__)
