@@ -33,3 +33,20 @@ def run(code, timeout=60):
     finally:
         kill_group(process)  # workers it left behind
     return process.returncode, out, err
+
+
+def run_together(codes, timeout=60):
+    """{name: (returncode, stdout, stderr)} of several programs run at once, each under the same timeout."""
+    processes = {name: start(code) for name, code in codes.items()}
+    results = {}
+    try:
+        for name, process in processes.items():
+            try:
+                out, err = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"{name} timed out after {timeout} s (process group killed)") from None
+            results[name] = (process.returncode, out, err)
+    finally:
+        for process in processes.values():
+            kill_group(process)
+    return results

@@ -18,7 +18,8 @@ from ... import _random, cuda
 from ..._tensor import Tensor
 from ...nn.parameter import Parameter
 
-MP_STATUS_CHECK_INTERVAL = 5.0  # seconds between checks that the other side is still alive
+MP_STATUS_CHECK_INTERVAL = 5.0  # seconds between the main process's checks that its workers are alive
+WORKER_POLL_INTERVAL = 1.0  # seconds between a waiting worker's checks for shutdown and for its parent
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,10 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:  # an exception type that takes other arguments
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:  # no cycle through this frame: the iterator that called us must not wait for the collector
+            del exception
 
 
 class _KeyErrorMessage(str):
@@ -172,8 +176,10 @@ def worker_loop(fetcher_type, dataset, index_queue, data_queue, done_event, auto
         parent, iteration_end = os.getppid(), False
         while os.getppid() == parent:  # a worker outliving the main process stops
             try:
-                message = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                message = index_queue.get(timeout=WORKER_POLL_INTERVAL)
             except queue.Empty:
+                if done_event.is_set():  # shut down, whether or not the final None gets through
+                    break
                 continue
             if isinstance(message, ResumeIteration):
                 data_queue.put((message, None))

@@ -10,8 +10,10 @@ garbage collected, on KeyboardInterrupt, or when the main process dies. `pin_mem
 needs an accelerator; without one torch's warning says it is not used)."""
 import itertools
 import multiprocessing
+import os
 import queue
 import warnings
+import weakref
 
 from ... import accelerator
 from ._worker import (MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, IterableDatasetStopIteration, IterableFetcher,
@@ -182,6 +184,7 @@ class _DataLoaderIter:
         self._loader = loader
         self._batches = loader._batches()
         self._base_seed = _draw_seed(loader.generator)  # torch draws its worker base seed here
+        _warn_pin_memory(loader)
 
     def __iter__(self):
         return self
@@ -191,6 +194,12 @@ class _DataLoaderIter:
 
     def __len__(self):
         return len(self._loader)
+
+
+def _warn_pin_memory(loader):
+    if loader.pin_memory and not accelerator.is_available():
+        warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned memory "
+                      "won't be used.", stacklevel=4)
 
 
 def _constant_none():
@@ -205,11 +214,11 @@ class _MultiProcessingIter(_DataLoaderIter):
     (in_order=True) or taken as they come."""
 
     def __init__(self, loader):
-        self._loader = loader
+        # a persistent iterator belongs to its loader (loader._iterator): a strong reference back would make a
+        # cycle that only the garbage collector breaks, keeping the workers alive until it runs
+        self._loader = weakref.proxy(loader) if loader.persistent_workers else loader
         self._base_seed = _draw_seed(loader.generator)
-        if loader.pin_memory and not accelerator.is_available():
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-                          "memory won't be used.", stacklevel=3)
+        _warn_pin_memory(loader)
         iterable = isinstance(loader.dataset, IterableDataset)
         context = loader.multiprocessing_context or multiprocessing
         self._num_workers = loader.num_workers
@@ -230,6 +239,7 @@ class _MultiProcessingIter(_DataLoaderIter):
             worker.start()
             self._index_queues.append(index_queue)
             self._workers.append(worker)
+        self._owner = os.getpid()  # a forked worker inherits this object, but must never shut the workers down
         self._shutdown = False
         self._reset(first=True)
 
@@ -326,7 +336,7 @@ class _MultiProcessingIter(_DataLoaderIter):
 
     def _shutdown_workers(self):
         """Stop the workers: tell each to finish, wait a little, then terminate those still running."""
-        if self._shutdown:
+        if self._shutdown or os.getpid() != self._owner:
             return
         self._shutdown = True
         self._done_event.set()
