@@ -4,6 +4,7 @@ backward, written with these same ops so that `create_graph=True` can differenti
 matmul follows torch's dispatch (dot, mv, mm, a folded mm/mv, or a broadcast bmm), so that it raises
 torch's error for each case and its result carries the grad_fn torch's outermost step would give."""
 import math
+import warnings
 
 import numpy as np
 
@@ -257,8 +258,14 @@ def _matrix_shape(shape, d1, d2):
     return shape[:-1] + (1,) + shape[-1:] if d1 == 1 else shape
 
 
+def ger(input, vec2):
+    """outer, under its deprecated name (with torch's warning)."""
+    warnings.warn("torch.ger is deprecated and will be removed in a future PyTorch release. Use torch.outer "
+                  "instead.", UserWarning, stacklevel=2)
+    return outer(input, vec2)
+
+
 __all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "ger"]
-ger = outer
 _METHODS = {name: globals()[name] for name in __all__}
 _METHODS.update({
     "__matmul__": lambda self, other: matmul(self, other) if isinstance(other, Tensor) else NotImplemented,
