@@ -1,6 +1,7 @@
 """Factory functions: tensor, zeros, ones, arange, randn ... Each takes dtype=, device= and
 requires_grad= where torch does, builds the array with the device's array module, and wraps it."""
 import builtins
+import functools
 import math
 import warnings
 
@@ -10,6 +11,7 @@ from . import _dtype
 from ._device import as_device
 from ._random import generator_for
 from ._tensor import Tensor
+from .autograd.grad_mode import _state as _grad_state
 
 
 def _xp(device):
@@ -40,6 +42,38 @@ def _check_strides(ndarray):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
                          "strides are not currently supported. (You can probably work around this by making a copy "
                          "of your array  with array.copy().) ")
+
+
+def _takes_out(factory):
+    """torch's out= for a factory function: the tensor is made in out's dtype (another dtype= is an error) and on
+    out's device, then written into out, which is resized as needed and returned."""
+    name = factory.__name__
+
+    @functools.wraps(factory)
+    def make(*args, out=None, **kwargs):
+        if out is None:
+            return factory(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        dtype = kwargs.get("dtype")
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(f"dtype {dtype.scalar_name} does not match dtype of out parameter "
+                               f"({out.dtype.scalar_name})")
+        if out.requires_grad and _grad_state["enabled"]:
+            raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        kwargs["dtype"] = out.dtype
+        kwargs["device"] = kwargs.get("device") or out.device
+        result = factory(*args, **kwargs)
+        if name == "arange" and out.numel() and out.numel() != result.numel():
+            warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} "
+                          f"which does not match the computed number of elements {result.numel()}. Note that this "
+                          f"may occur as a result of rounding error. The out tensor will be resized to a tensor of "
+                          f"shape ({result.numel()},).", UserWarning, stacklevel=2)
+        from .ops.out import write
+        write(result, out, warn=False)
+        return out
+    return make
 
 
 def _wrap_req(data, requires_grad):
@@ -269,19 +303,23 @@ def _filled(fill, shape, dtype, device, requires_grad):
     return _wrap_req(data, requires_grad)
 
 
+@_takes_out
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     return _filled(0, _shape(size, "zeros"), dtype, device, requires_grad)
 
 
+@_takes_out
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     return _filled(1, _shape(size, "ones"), dtype, device, requires_grad)
 
 
+@_takes_out
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     return _filled(None, _shape(size, "empty"), dtype, device, requires_grad)
 
 
+@_takes_out
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """`size` filled with `fill_value`; the dtype follows the value (bool, int64 or the default float)."""
     if not isinstance(size, (tuple, list)):
@@ -318,6 +356,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return full(input.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@_takes_out
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
     m = n if m is None else m
@@ -333,6 +372,7 @@ def _number(v):
     return v.item() if isinstance(v, (Tensor, np.generic)) else v
 
 
+@_takes_out
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Values from start (default 0) up to but excluding end, `step` apart. Integer arguments give int64,
     any float the default float dtype; an integer dtype truncates float arguments first, as torch does."""
@@ -374,6 +414,7 @@ def _linspace_values(start, end, steps, np_dtype):
     return np.concatenate([first, second])
 
 
+@_takes_out
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """`steps` values evenly spaced from start to end, both included."""
     if steps < 0:
@@ -383,6 +424,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(data.astype(dtype.np), as_device(device), requires_grad)
 
 
+@_takes_out
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """base ** linspace(start, end, steps)."""
@@ -413,6 +455,7 @@ def _check_floating(dtype, kernel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype.scalar_name}'")
 
 
+@_takes_out
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Uniform samples from [0, 1) (on cpu, torch's own stream)."""
     dtype = _resolve_dtype(dtype)
@@ -421,6 +464,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
                    lambda engine, n: engine.uniform(n, dtype.np))
 
 
+@_takes_out
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Standard normal samples (on cpu, torch's own stream)."""
     dtype = _resolve_dtype(dtype)
@@ -429,6 +473,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
                    lambda engine, n: engine.normal(n, dtype.np, 0.0, 1.0))
 
 
+@_takes_out
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False):
     """Integers uniform in [low, high); `randint(high, size)` also works, as in torch."""
@@ -445,6 +490,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                    lambda engine, n: engine.integers(int(low), int(high), (n,)))
 
 
+@_takes_out
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1 (on cpu, torch's own shuffle)."""
     if n < 0:
@@ -453,6 +499,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _random((n,), dtype, device, requires_grad, generator, lambda engine, count: engine.permutation(count))
 
 
+@_takes_out
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Normal samples; `mean` and `std` may be tensors (broadcast together) or numbers with `size`."""

@@ -145,3 +145,51 @@ def test_out_must_be_a_tensor():
 def test_without_out_nothing_changes():
     assert minitorch.add(minitorch.ones(2), 1).tolist() == [2.0, 2.0]
     assert minitorch.add.__name__ == "add" and minitorch.max.__doc__ == minitorch.ops.reduce.max.__doc__
+
+
+FACTORIES = {
+    "zeros": lambda L, **k: L.zeros(3, **k), "ones": lambda L, **k: L.ones(2, 2, **k),
+    "empty": lambda L, **k: L.empty(3, **k).zero_(), "full": lambda L, **k: L.full((2,), 7, **k),
+    "eye": lambda L, **k: L.eye(2, **k), "arange": lambda L, **k: L.arange(5, **k),
+    "linspace": lambda L, **k: L.linspace(0, 1, 3, **k), "logspace": lambda L, **k: L.logspace(0, 1, 3, **k),
+    "rand": lambda L, **k: L.rand(2, **k), "randn": lambda L, **k: L.randn(2, **k),
+    "randint": lambda L, **k: L.randint(0, 3, (2,), **k), "randperm": lambda L, **k: L.randperm(3, **k),
+    "normal": lambda L, **k: L.normal(0.0, 1.0, (2,), **k),
+}
+
+
+def factory_outcome(L, name, out_of, **kwargs):
+    L.manual_seed(0)
+    out = out_of(L)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            got = FACTORIES[name](L, out=out, **kwargs)
+        except Exception as e:  # noqa: BLE001 - compared with torch's
+            return ("error", type(e).__name__, str(e)), []
+    values = got.double().tolist() if name not in ("rand", "randn", "normal", "randint", "randperm") else None
+    return ("ok", got is out, str(got.dtype), tuple(got.shape), values), \
+        [str(w.message).split(" (Triggered internally at ")[0] for w in caught]
+
+
+FACTORY_OUTS = {
+    "float32": lambda L: L.empty(0), "int64": lambda L: L.empty(0, dtype=L.int64),
+    "float64 of another shape": lambda L: L.empty(2, dtype=L.float64),
+}
+
+
+@pytest.mark.parametrize("kind", FACTORY_OUTS)
+@pytest.mark.parametrize("name", FACTORIES)
+def test_factory_out_like_torch(name, kind, torch):
+    mine, theirs = (factory_outcome(L, name, FACTORY_OUTS[kind]) for L in (minitorch, torch))
+    assert mine == theirs
+
+
+def test_factory_out_errors_like_torch(torch):
+    for kwargs, out_of in (({"dtype": "float64"}, lambda L: L.empty(3)),
+                           ({}, lambda L: L.empty(3, requires_grad=True))):
+        outcomes = []
+        for L in (minitorch, torch):
+            k = {key: getattr(L, v) for key, v in kwargs.items()}
+            outcomes.append(factory_outcome(L, "zeros", out_of, **k))
+        assert outcomes[0] == outcomes[1] and outcomes[0][0][0] == "error"
