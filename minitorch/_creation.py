@@ -1,17 +1,23 @@
 """Factory functions: tensor, zeros, ones, arange, randn ... Each takes dtype=, device= and
 requires_grad= where torch does, builds the array with the device's array module, and wraps it."""
+from __future__ import annotations
+
 import builtins
 import functools
 import math
 import warnings
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import _dtype
-from ._device import as_device
-from ._random import generator_for
+from ._device import as_device, device as _device
+from ._random import Generator, generator_for
 from ._tensor import Tensor
 from .autograd.grad_mode import _state as _grad_state
+
+_Number = int | float | bool
+_DeviceLike = _device | str | int | None
 
 
 def _xp(device):
@@ -209,7 +215,8 @@ def _host_array(data):
     return data if isinstance(data, np.ndarray) else data.get()
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data: Any, *, dtype: _dtype.dtype | None = None, device: _DeviceLike = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (nested sequences of numbers, NumPy arrays or tensors)."""
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
@@ -257,7 +264,7 @@ def _check_fits(arr, dtype):
         raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: _DeviceLike = None) -> Tensor:
     """Like `tensor`, but shares memory with a tensor or NumPy array when dtype and device already match."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if device is not None or dtype is not None else data
@@ -267,7 +274,7 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
-def from_numpy(ndarray):
+def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor that shares memory with `ndarray`."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
@@ -276,7 +283,7 @@ def from_numpy(ndarray):
     return Tensor._wrap(ndarray)
 
 
-def from_dlpack(ext_tensor):
+def from_dlpack(ext_tensor: Any) -> Tensor:
     """A tensor sharing memory with any object that speaks DLPack (NumPy, CuPy, torch ...)."""
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
@@ -304,23 +311,27 @@ def _filled(fill, shape, dtype, device, requires_grad):
 
 
 @_takes_out
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def zeros(*size: int | Sequence[int], out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+          device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(0, _shape(size, "zeros"), dtype, device, requires_grad)
 
 
 @_takes_out
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*size: int | Sequence[int], out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+         device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(1, _shape(size, "ones"), dtype, device, requires_grad)
 
 
 @_takes_out
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
+def empty(*size: int | Sequence[int], out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+          device: _DeviceLike = None, requires_grad: bool = False, pin_memory: bool = False,
+          memory_format=None) -> Tensor:
     return _filled(None, _shape(size, "empty"), dtype, device, requires_grad)
 
 
 @_takes_out
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def full(size: Sequence[int], fill_value: _Number, *, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+         layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """`size` filled with `fill_value`; the dtype follows the value (bool, int64 or the default float)."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
@@ -335,29 +346,33 @@ def _like(input, dtype, device):
     return (dtype or input.dtype), (device if device is not None else input.device)
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return zeros(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return empty(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input: Tensor, fill_value: _Number, *, dtype: _dtype.dtype | None = None, layout=None,
+              device: _DeviceLike = None, requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return full(input.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @_takes_out
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+        device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m defaults to n)."""
     m = n if m is None else m
     for name, v in (("n", n), ("m", m)):
@@ -373,7 +388,9 @@ def _number(v):
 
 
 @_takes_out
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def arange(start: _Number, end: _Number | None = None, step: _Number = 1, *, out: Tensor | None = None,
+           dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from start (default 0) up to but excluding end, `step` apart. Integer arguments give int64,
     any float the default float dtype; an integer dtype truncates float arguments first, as torch does."""
     if end is None:
@@ -415,7 +432,8 @@ def _linspace_values(start, end, steps, np_dtype):
 
 
 @_takes_out
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def linspace(start: _Number, end: _Number, steps: int, *, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+             layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """`steps` values evenly spaced from start to end, both included."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -425,8 +443,9 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 
 @_takes_out
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+def logspace(start: _Number, end: _Number, steps: int, base: _Number = 10.0, *, out: Tensor | None = None,
+             dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
     """base ** linspace(start, end, steps)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -456,7 +475,9 @@ def _check_floating(dtype, kernel):
 
 
 @_takes_out
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def rand(*size: int | Sequence[int], generator: Generator | None = None, out: Tensor | None = None,
+         dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform samples from [0, 1) (on cpu, torch's own stream)."""
     dtype = _resolve_dtype(dtype)
     _check_floating(dtype, "check_uniform_bounds")
@@ -465,7 +486,9 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 
 
 @_takes_out
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def randn(*size: int | Sequence[int], generator: Generator | None = None, out: Tensor | None = None,
+          dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal samples (on cpu, torch's own stream)."""
     dtype = _resolve_dtype(dtype)
     _check_floating(dtype, "normal_kernel_cpu")
@@ -474,8 +497,9 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 
 
 @_takes_out
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
-            requires_grad=False):
+def randint(low: int = 0, high: int | None = None, size: Sequence[int] | None = None, *,
+            generator: Generator | None = None, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+            layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Integers uniform in [low, high); `randint(high, size)` also works, as in torch."""
     if size is None:
         low, high, size = 0, low, high
@@ -491,7 +515,9 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 
 
 @_takes_out
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None = None,
+             dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (on cpu, torch's own shuffle)."""
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
@@ -500,8 +526,9 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
 
 
 @_takes_out
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False):
+def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size: Sequence[int] | None = None, *,
+           generator: Generator | None = None, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+           layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Normal samples; `mean` and `std` may be tensors (broadcast together) or numbers with `size`."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         if isinstance(std, Tensor) and builtins.bool((std._data < 0).any()):
@@ -524,20 +551,21 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
                    requires_grad, generator, lambda engine, n: engine.normal(n, dtype.np, float(mean), float(std)))
 
 
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-              generator=None):
+def rand_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+              requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-               generator=None):
+def randn_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+               requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
-                 memory_format=None, generator=None):
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: _dtype.dtype | None = None,
+                 layout=None, device: _DeviceLike = None, requires_grad: bool = False, memory_format=None,
+                 generator: Generator | None = None) -> Tensor:
     """Like randint with input's shape, dtype and device; `randint_like(x, high)` draws from [0, high)."""
     if high is None:
         low, high = 0, low

@@ -384,8 +384,8 @@ def get_unsafe_globals_in_checkpoint(f):
                 if isinstance(node, list):
                     stack_.extend(node)
                 elif isinstance(node, dict):
-                    if node.get("type") in ("object", "global") and isinstance(node.get("class", node.get("name")), str):
-                        name = node.get("class", node.get("name"))
+                    name = node.get("class", node.get("name"))
+                    if node.get("type") in ("object", "global") and isinstance(name, str):
                         if name not in _safe_globals and name not in names:
                             names.append(name)
                     stack_.extend(node.values())

@@ -116,7 +116,7 @@ def scenario_errors():
         except Exception as e:  # noqa: BLE001 - reported for comparison
             text = str(e)
             out[error.__name__] = [type(e).__name__, text.split("\n")[0], "Original Traceback" in text,
-                                   f"sample 5 is broken" in text]
+                                   "sample 5 is broken" in text]
     try:
         list(data.DataLoader(Numbers(4, delay=1.0), batch_size=2, num_workers=1, timeout=0.2))
     except Exception as e:  # noqa: BLE001

@@ -14,7 +14,8 @@ from ..autograd.grad_mode import no_grad
 from ..ops._core import accumulator, broadcast_shapes, make, sum_to
 from ..ops.index import index_add
 from ..ops.inplace import inplace_variant
-from ..ops.pointwise import (_check_bool_subtraction, _dtype_name, _sigmoid, _special, abs, clamp, erf, exp, gt, log, sigmoid, sign, tanh,
+from ..ops.pointwise import (_check_bool_subtraction, _dtype_name, _sigmoid, _special, abs, clamp, erf, exp, gt, log,
+                              sigmoid, sign, tanh,
                               where)
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 

@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 
-from .._device import array_module
 from .._tensor import Tensor
 from ._core import accumulator, broadcast_shapes, make, sum_to, widened
 from .pointwise import _dtype_name, mul
