@@ -3,14 +3,8 @@
 `torch.save` pickles, and unpickling can run arbitrary code, so minitorch writes a safetensors file instead: an
 8-byte little-endian header length, a JSON header giving each tensor's dtype, shape and byte range, then the raw
 little-endian bytes. The tensors are the leaves of the saved object; the containers and plain values around them
-(dicts, lists, tuples, sets, numbers ...) are described by JSON kept in the header's `__metadata__`. A state_dict
-saved here opens with `safetensors.torch.load_file`, and a `.safetensors` file written by PyTorch loads here.
-
-Tensors (and NumPy arrays) that share memory are stored once: a tensor and its views, or one tensor under two
-keys, come back sharing memory, as torch's weights-only load keeps them. A whole `nn.Module` is stored as its
-class's import path plus its attributes; `load` rebuilds it only where that class is allowed: with
-`weights_only=False`, or after `add_safe_globals([TheClass])` / inside `safe_globals([...])`, as in torch.
-`safe_open` reads single tensors, or slices of them, without reading the whole file."""
+(dicts, lists, tuples, numbers ...) are described by JSON kept in the header's `__metadata__`. A state_dict saved
+here opens with `safetensors.torch.load_file`, and a `.safetensors` file written by PyTorch loads here."""
 import contextlib
 import errno
 import importlib
@@ -28,6 +22,12 @@ from ._atomic import atomic_write
 from ._device import device as _device
 from ._size import Size
 from ._tensor import Tensor
+
+# Beyond that: tensors (and NumPy arrays) that share memory are stored once, so a tensor and its views, or one
+# tensor under two keys, come back sharing memory as torch's weights-only load keeps them. A whole nn.Module is
+# stored as its class's import path plus its attributes; load rebuilds it only where that class is allowed
+# (weights_only=False, or add_safe_globals / safe_globals, as in torch). safe_open reads single tensors, or slices
+# of them, without reading the whole file.
 
 __all__ = ["save", "load", "SerializationError", "WeightsOnlyError", "add_safe_globals", "clear_safe_globals",
            "get_safe_globals", "safe_globals", "get_unsafe_globals_in_checkpoint", "safe_open"]
@@ -377,18 +377,17 @@ def get_unsafe_globals_in_checkpoint(f):
         fh = stack.enter_context(open(os.fspath(f), "rb")) if isinstance(f, (str, os.PathLike)) else f
         reader = _Reader(fh, os.fspath(f) if isinstance(f, (str, os.PathLike)) else _file_name(f))
         meta = reader.metadata(reader.header().pop("__metadata__", {}))
-        if _STRUCTURE_KEY in meta:
-            stack_ = [reader.structure(meta[_STRUCTURE_KEY])]
-            while stack_:
-                node = stack_.pop()
-                if isinstance(node, list):
-                    stack_.extend(node)
-                elif isinstance(node, dict):
-                    name = node.get("class", node.get("name"))
-                    if node.get("type") in ("object", "global") and isinstance(name, str):
-                        if name not in _safe_globals and name not in names:
-                            names.append(name)
-                    stack_.extend(node.values())
+        pending = [reader.structure(meta[_STRUCTURE_KEY])] if _STRUCTURE_KEY in meta else []
+        while pending:  # every node of the structure, depth first
+            node = pending.pop()
+            if isinstance(node, list):
+                pending.extend(reversed(node))
+            elif isinstance(node, dict):
+                name = node.get("class", node.get("name"))
+                if node.get("type") in ("object", "global") and isinstance(name, str):
+                    if name not in _safe_globals and name not in names:
+                        names.append(name)
+                pending.extend(reversed(list(node.values())))
     return names
 
 

@@ -182,7 +182,9 @@ FACTORY_OUTS = {
 @pytest.mark.parametrize("name", FACTORIES)
 def test_factory_out_like_torch(name, kind, torch):
     mine, theirs = (factory_outcome(L, name, FACTORY_OUTS[kind]) for L in (minitorch, torch))
-    assert mine == theirs
+    assert mine[0][:4] == theirs[0][:4] and mine[1] == theirs[1]
+    if mine[0][0] == "ok" and mine[0][4] is not None:  # (NumPy 1's pow may differ from torch's in the last bit)
+        np.testing.assert_allclose(mine[0][4], theirs[0][4], rtol=1e-15)
 
 
 def test_factory_out_errors_like_torch(torch):

@@ -53,7 +53,7 @@ ANNOTATED = [minitorch.tensor, minitorch.as_tensor, minitorch.from_numpy, minito
              minitorch.empty, minitorch.full, minitorch.zeros_like, minitorch.ones_like, minitorch.eye,
              minitorch.arange, minitorch.linspace, minitorch.rand, minitorch.randn, minitorch.randint,
              minitorch.randperm, minitorch.normal, minitorch.nn.Module.parameters, minitorch.nn.Module.named_parameters,
-             minitorch.nn.Module.register_buffer, minitorch.nn.Module.train, minitorch.nn.Module.eval,
+             minitorch.nn.Module.eval,
              minitorch.nn.Module.state_dict, minitorch.nn.Module.zero_grad, minitorch.nn.Module.children,
              minitorch.nn.Module.modules, minitorch.nn.Module.apply, minitorch.nn.Module.register_forward_hook,
              minitorch.optim.Optimizer.step, minitorch.optim.Optimizer.zero_grad, minitorch.optim.Optimizer.state_dict,

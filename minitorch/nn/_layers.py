@@ -445,7 +445,7 @@ def _nll(input, target, weight, ignore_index, reduction, name):
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
     safe = xp.where(valid, t, 0)
     w = xp.ones(scores.shape[-1], x.dtype) if weight is None else weight._data.astype(x.dtype)
-    row_w = xp.where(valid, w[safe], 0).astype(x.dtype)
+    row_w = xp.where(valid, w[safe], x.dtype.type(0)).astype(x.dtype)
     picked = xp.take_along_axis(scores, safe[..., None], axis=-1)[..., 0]
     loss = -picked * row_w
     total = row_w.sum()

@@ -9,7 +9,7 @@ from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ._core import (NUMPY1, SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
-                    sum_to)
+                    sum_to, widened)
 
 _grad_state = grad_mode._state
 
@@ -656,14 +656,13 @@ def _check_same_dtype(input, other):
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    _check_same_dtype(input, other)
-    a, b, _ = binary(input, other)
-    return builtins.bool(array_module(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     _check_same_dtype(input, other)
     a, b, _ = binary(input, other)
+    a, b = widened(a), widened(b) if hasattr(b, "dtype") else b  # NumPy 1 cannot mix bfloat16 with its tolerances
     return make(array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), "isclose", (), None)
 
 

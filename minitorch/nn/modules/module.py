@@ -251,7 +251,7 @@ class Module:
         if hasattr(self, name) and name not in registry:
             raise KeyError(f"attribute '{name}' already exists")
 
-    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+    def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is state but not learnable (e.g. running statistics). Persistent buffers are
         in state_dict; None reserves the name and is skipped by state_dict and device moves."""
         if "_buffers" not in self.__dict__:
@@ -266,7 +266,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def register_parameter(self, name: str, param: Parameter | None) -> None:
+    def register_parameter(self, name, param):
         """Add a Parameter (or None, which reserves the name and is left out of state_dict)."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
@@ -472,8 +472,7 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, memo: set[Module] | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """(dotted name, module) for self and every descendant, depth first in registration order."""
         if memo is None:
             memo = set()
@@ -492,7 +491,7 @@ class Module:
             yield module
 
     # ----- modes and gradients ----------------------------------------------------------------------
-    def train(self: T, mode: bool = True) -> T:
+    def train(self, mode=True):
         """Set training mode (`mode=True`) or evaluation mode on self and all descendants."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
