@@ -19,6 +19,7 @@ import functools
 import inspect
 import weakref
 
+from ._quiet import quiet as _fp_quiet, restore as _fp_restore
 from .backends.meta import MetaDataError
 
 # True while no layer needs consulting; entries then call the implementation directly.
@@ -197,15 +198,15 @@ def run(op, args, kwargs):
 
 
 def _observed(op, kernel, args, kwargs):
-    """Run the kernel between the observers' enter and leave calls."""
-    if _observers:
-        tokens = [enter(op, args, kwargs) for enter, _ in _observers]
-        try:
-            return kernel(*args, **kwargs)
-        finally:
-            for (_, leave), token in zip(reversed(_observers), reversed(tokens)):
-                leave(token)
-    return kernel(*args, **kwargs)
+    """Run the kernel (NumPy's floating-point warnings off) between the observers' enter and leave calls."""
+    tokens = [enter(op, args, kwargs) for enter, _ in _observers]
+    quiet = _fp_quiet()
+    try:
+        return kernel(*args, **kwargs)
+    finally:
+        _fp_restore(quiet)
+        for (_, leave), token in zip(reversed(_observers), reversed(tokens)):
+            leave(token)
 
 
 def add_observer(enter, leave):
@@ -271,6 +272,7 @@ def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=Non
 
     def entry(*args, **kwargs):
         if _PLAIN[0]:
+            quiet = _fp_quiet()
             try:
                 return impl(*args, **kwargs)
             except Exception as exc:
@@ -278,6 +280,8 @@ def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=Non
                     if type(exc) is MetaDataError:
                         raise _meta_unsupported(op) from None
                     raise
+            finally:
+                _fp_restore(quiet)
         return _call(info, args, kwargs)
     info = _describe(entry, impl, name, op, torch_args, self_typed, func)
     return entry
@@ -291,6 +295,7 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
 
     def entry(self, other):
         if _PLAIN[0]:
+            quiet = _fp_quiet()
             try:
                 return impl(self, other)
             except TypeError:
@@ -298,6 +303,8 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
                     return NotImplemented
             except MetaDataError:
                 raise _meta_unsupported(op) from None
+            finally:
+                _fp_restore(quiet)
         try:
             return _call(info, (self, other), {})
         except TypeError:
@@ -313,6 +320,7 @@ def _describe(entry, impl, name, op, torch_args, self_typed, func):
     entry.__qualname__ = name[len("torch."):] if name.startswith("torch.Tensor.") else short
     entry.__module__ = "mini" + module.split(".Tensor")[0]
     entry.__doc__ = impl.__doc__
+    entry.__annotations__ = getattr(impl, "__annotations__", {})
     entry.__wrapped__ = impl
     _NAMES[entry] = name
     entry._dispatch_info = info = _Info(op, name, torch_args, self_typed or torch_args is not None,

@@ -9,6 +9,7 @@ from . import _creation, _dispatch
 from ._tensor import Tensor
 from .ops import MODULES
 from .ops.inplace import inplace_variant
+from .ops.out import RULE_OF, with_out
 
 # Operators that torch hands to __torch_function__ as a named method (`2 * x` arrives as Tensor.mul(x, 2)).
 OPERATOR_AS = {
@@ -131,13 +132,16 @@ def bind_tensor():
 
 
 def functions():
-    """{name: public entry} for the torch.* namespace: every op module's `__all__`, and the factories."""
+    """{name: public entry} for the torch.* namespace: every op module's `__all__` (with torch's `out=` where
+    its signature has it), and the factories."""
     out = {}
     for module in MODULES:
         for name in module.__all__:
+            impl = getattr(module, name)
+            if name in RULE_OF:
+                impl = with_out(impl, name)
             where = FUNCTION_MODULE.get(name, "torch")
-            out[name] = _dispatch.public(getattr(module, name), f"{where}.{name}",
-                                         torch_args=FUNCTION_TORCH_ARGS.get(name))
+            out[name] = _dispatch.public(impl, f"{where}.{name}", torch_args=FUNCTION_TORCH_ARGS.get(name))
     for name in FACTORIES:
         out[name] = _dispatch.public(getattr(_creation, name), f"torch.{name}")
     return out

@@ -25,7 +25,8 @@ def leaf(L, shape=(3, 4), seed=0):
 
 # ----- sort / argsort / msort -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", DTYPES)
-@pytest.mark.parametrize("kwargs", [{}, {"descending": True}, {"dim": 0}, {"dim": 0, "descending": True, "stable": True}])
+@pytest.mark.parametrize("kwargs", [{}, {"descending": True}, {"dim": 0},
+                                    {"dim": 0, "descending": True, "stable": True}])
 def test_sort_matches_torch_with_ties(torch, name, kwargs):
     same(torch, lambda L: list(L.sort(data(L, name), **kwargs)) + [L.argsort(data(L, name), **kwargs),
                                                                   data(L, name).sort(**kwargs).indices])
@@ -77,7 +78,8 @@ def test_topk_nan_unsorted_zero_dim_and_errors(torch):
 
 def test_kthvalue_matches_torch(torch):
     values = (7, 1, 3, 0, 4, 9, 2, 8)
-    same(torch, lambda L: [*L.kthvalue(data(L, "float32", values), 2), *L.kthvalue(data(L, "int64", values), 1, 0, True),
+    same(torch, lambda L: [*L.kthvalue(data(L, "float32", values), 2),
+                           *L.kthvalue(data(L, "int64", values), 1, 0, True),
                            *L.kthvalue(L.tensor([1.0, float("nan"), 0.0]), 3), *L.kthvalue(L.tensor(2.0), 1),
                            L.kthvalue(L.tensor([3.0, 1, 2], requires_grad=True), 2).values])
     for scenario in (lambda L: L.kthvalue(L.ones(2, 3), 4, dim=1), lambda L: L.kthvalue(L.ones(2, 3), 0),
@@ -272,7 +274,8 @@ def test_repeat_interleave(torch):
 
 def test_shape_gradcheck():
     x = leaf(minitorch, (2, 3, 4))
-    for fn in (lambda t: minitorch.tril(t, 1), lambda t: minitorch.triu(t, -1), lambda t: minitorch.diagonal(t, 1, 1, 2),
+    for fn in (lambda t: minitorch.tril(t, 1), lambda t: minitorch.triu(t, -1),
+               lambda t: minitorch.diagonal(t, 1, 1, 2),
                lambda t: minitorch.diag(t[0], -1), lambda t: minitorch.diag(t[0, 0], 1),
                lambda t: minitorch.repeat_interleave(t, 2, dim=1),
                lambda t: minitorch.repeat_interleave(t, minitorch.tensor([2, 0, 1, 3]), dim=2)):

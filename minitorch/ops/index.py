@@ -1,6 +1,7 @@
 """Indexing: `tensor[key]` reads and writes, and the gather/scatter family (gather, scatter, index_select,
 masked_fill, masked_select, nonzero, take ...). Reads follow torch step by step: ints select, slices
 slice, None unsqueezes (all views), and any tensor/list/bool indices then pick elements in one copy."""
+import collections.abc
 import math
 import operator
 
@@ -121,12 +122,12 @@ def _classify(item):
         return "int", int(item)
     if isinstance(item, Tensor):
         data = item._data
-    elif isinstance(item, (list, np.ndarray)):
-        data = np.asarray(item)
-        if data.size == 0 and isinstance(item, list):
-            data = data.astype(np.int64)
-    elif isinstance(item, str):
+    elif isinstance(item, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    elif isinstance(item, (list, np.ndarray, collections.abc.Sequence)):  # range, deque, array.array ...
+        data = np.asarray(item if isinstance(item, (list, np.ndarray)) else list(item))
+        if data.size == 0 and not isinstance(item, np.ndarray):
+            data = data.astype(np.int64)
     else:
         raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                          f"valid indices (got {type(item).__name__})")

@@ -10,7 +10,7 @@ from ..backends.meta import MetaArray
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ._core import (NUMPY1, SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
-                    sum_to)
+                    sum_to, widened)
 
 _grad_state = grad_mode._state
 
@@ -676,13 +676,20 @@ def isfinite(input):
     return make(array_module(input._data).isfinite(input._data), "isfinite", (), None)
 
 
+def _check_same_dtype(input, other):
+    """isclose and allclose compare tensors of one dtype only (torch's error otherwise)."""
+    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{input.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+
+
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b, _ = binary(input, other)
-    return builtins.bool(array_module(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_same_dtype(input, other)
     a, b, _ = binary(input, other)
+    a, b = widened(a), widened(b) if hasattr(b, "dtype") else b  # NumPy 1 cannot mix bfloat16 with its tolerances
     return make(array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), "isclose", (), None)
 
 
@@ -816,6 +823,8 @@ def _value_operand(value, np_dtype):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     a, b, c = _pointwise3(input, tensor1, tensor2)
+    if a.dtype == np.bool_:
+        raise _not_implemented("addcmul_cpu_out", a.dtype)
     out = a + _value_operand(value, a.dtype) * b * c
 
     def backward(g):
@@ -882,7 +891,8 @@ _INPLACE = {"add_": add, "sub_": sub, "mul_": mul, "div_": div, "pow_": pow, "ne
             "bitwise_and_": bitwise_and, "bitwise_or_": bitwise_or, "bitwise_xor_": bitwise_xor,
             "bitwise_not_": bitwise_not, "logical_and_": logical_and, "logical_or_": logical_or,
             "logical_xor_": logical_xor, "logical_not_": logical_not,
-            **{f"{op.__name__}_": _recorded_comparison(op) for op in (eq, ne, lt, le, gt, ge)}, "tan_": tan, "atan_": atan, "asin_": asin, "acos_": acos,
+            **{f"{op.__name__}_": _recorded_comparison(op) for op in (eq, ne, lt, le, gt, ge)},
+            "tan_": tan, "atan_": atan, "asin_": asin, "acos_": acos,
             "sinh_": sinh, "cosh_": cosh, "erf_": erf, "erfc_": erfc, "square_": square, "nan_to_num_": nan_to_num,
             "lerp_": lerp, "addcmul_": addcmul, "addcdiv_": addcdiv, "arctan_": atan, "arcsin_": asin,
             "arccos_": acos,
