@@ -16,10 +16,11 @@ from ._creation import (tensor, as_tensor, from_numpy, from_dlpack, zeros, ones,
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from . import autograd, cuda
+from . import autograd, cuda, linalg
 from . import nn
 from . import optim
 from .ops.functions import *  # noqa: F401,F403  the torch.* function namespace (add, exp, matmul, cat ...)
+from .ops.norms import _weight_norm  # noqa: F401  torch._weight_norm, what weight normalisation computes
 from .serialization import save, load
 
 __version__ = "0.1.0"

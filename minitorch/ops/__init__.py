@@ -5,9 +5,10 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
+from . import decompositions, norms
 from .inplace import inplace_variant
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms)
 
 for _module in MODULES:
     for _name, _fn in _module._METHODS.items():
