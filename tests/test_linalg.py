@@ -8,7 +8,7 @@ import pytest
 
 import minitorch
 
-from ._ops_parity import check_grads, compare, data, same_error
+from ._ops_parity import check_grads, compare, cuda_matches_cpu, data, same_error
 
 
 def _spd_like(shape, seed=0):
@@ -205,3 +205,10 @@ def test_backward_errors_match_torch(torch):
             lib.linalg.qr(a, mode="complete")[1].sum().backward()
         with pytest.raises(NotImplementedError, match="the derivative for 'geqrf' is not implemented."):
             lib.geqrf(a)[0].sum().backward()
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("case", GRADCHECKS, ids=str)
+def test_linalg_cuda_matches_cpu(case):
+    fn, shapes = GRADCHECKS[case]
+    cuda_matches_cpu(fn, *(data(s, seed=i + 11) for i, s in enumerate(shapes)))

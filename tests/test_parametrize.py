@@ -288,3 +288,24 @@ def test_old_spectral_norm_loads_the_older_format_and_is_fully_removed():
     assert minitorch.allclose(other(x), layer(x), atol=1e-5)
     minitorch.nn.utils.remove_spectral_norm(layer)
     layer.load_state_dict(minitorch.nn.Linear(4, 3).state_dict())
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "cayley", "householder"])
+def test_parametrizations_on_cuda_match_cpu(orthogonal_map):
+    """Square weights: completing a non-square one draws random columns (from each device's own stream)."""
+    results = []
+    for device in ("cpu", "cuda"):
+        minitorch.manual_seed(7)
+        layer = minitorch.nn.Linear(4, 4, dtype=minitorch.float64)
+        weight_norm = minitorch.nn.Linear(4, 2, dtype=minitorch.float64)
+        layer.to(device)
+        weight_norm.to(device)
+        minitorch.nn.utils.parametrizations.orthogonal(layer, orthogonal_map=orthogonal_map)
+        minitorch.nn.utils.parametrizations.weight_norm(weight_norm)
+        out = weight_norm(layer(minitorch.ones(2, 4, dtype=minitorch.float64, device=device)))
+        out.sum().backward()
+        assert out.device.type == device
+        results.append([out.detach().cpu()] + [p.grad.cpu() for p in layer.parameters()])
+    for a, b in zip(*results):
+        assert minitorch.allclose(a, b, atol=1e-10)

@@ -209,3 +209,20 @@ def test_errors_match_torch(torch_prune, case):
         # a failed pruning leaves the parameters as they were (re-registered: `weight` comes last, as in torch)
         return [result, sorted(n for n, _ in layer.named_parameters()), len(layer._forward_pre_hooks)]
     assert same(scenario, torch_prune)[0][0] == "raised"
+
+
+@pytest.mark.cuda
+def test_pruning_on_cuda_matches_cpu():
+    """Distinct magnitudes, so the cuda selection (no tie rule to follow) picks the same entries."""
+    masks = []
+    for device in ("cpu", "cuda"):
+        minitorch.manual_seed(0)
+        model = _model(minitorch).to(device)
+        prune = minitorch.nn.utils.prune
+        prune.l1_unstructured(model[0], "weight", amount=0.4)
+        prune.ln_structured(model[2], "weight", amount=2, n=2, dim=0)
+        prune.global_unstructured([(model[0], "bias"), (model[3], "weight")], prune.L1Unstructured, amount=0.5)
+        model[3](model[0](minitorch.ones(2, 6, device=device))).sum().backward()
+        masks.append([b.cpu() for _, b in model.named_buffers()] + [model[0].weight_orig.grad.cpu()])
+    for a, b in zip(*masks):
+        assert minitorch.equal(a, b)
