@@ -30,48 +30,58 @@ def order_keys(data, largest):
 
 
 def topk_order(keys, k, sorted):
-    """The positions torch's topk returns for one slice with these keys (length n, 0 < k <= n)."""
-    queue = _Queue(keys)
-    n = len(keys)
+    """The positions torch's topk returns for each row of `keys` (rows x n, 0 < k <= n). The rows are
+    independent ranges of one queue, run through each step together."""
+    rows, n = keys.shape
+    queue = _Queue(keys.reshape(-1), n)
+    starts = np.arange(rows, dtype=np.int64) * n
     if k * 64 <= n:
-        queue.heap_select(0, k, n)
-        queue.sort_heap(0, k)
+        for lo in starts.tolist():
+            queue.heap_select(lo, lo + k, lo + n)
+            queue.sort_heap(lo, lo + k)
     else:
-        queue.nth_element(k - 1)
+        queue.nth_element(starts, starts + n, starts + k - 1)
         if sorted:
-            queue.sort(0, k - 1)
-    return queue.pos[:k]
+            queue.sort(starts, starts + k - 1)
+    return queue.pos.reshape(rows, n)[:, :k]
+
+
+def _depth_limits(lo, hi):
+    """2 floor(log2(size)) for each range: how deep quicksort may recurse before it turns to heapsort."""
+    return np.array([2 * (size.bit_length() - 1) for size in (hi - lo).tolist()], dtype=np.int64)
 
 
 class _Queue:
-    """The (key, position) pairs and the library's algorithms on them; `a < b` compares keys only."""
+    """The (key, position) pairs and the library's algorithms on them; `a < b` compares keys only. The
+    algorithms act on ranges [lo, hi) of the queue, several at once where they take arrays."""
 
-    def __init__(self, keys):
+    def __init__(self, keys, row_length):
         self.key = np.array(keys, dtype=np.int64)
-        self.pos = np.arange(len(keys), dtype=np.int64)
+        self.pos = np.arange(len(keys), dtype=np.int64) % row_length
         self.columns = (self.key, self.pos)
 
     # ----- std::nth_element: introselect ---------------------------------------------------------------
-    def nth_element(self, nth):
-        lo, hi = 0, len(self.key)
-        if nth == hi:
-            return
-        depth = 2 * (hi.bit_length() - 1)
-        while hi - lo > 3:
-            if depth == 0:
-                self.heap_select(lo, nth + 1, hi)
-                self._swap(lo, nth)
-                return
-            depth -= 1
-            cut = self._partition_pivot(lo, hi)
-            if cut <= nth:
-                lo = cut
-            else:
-                hi = cut
+    def nth_element(self, lo, hi, nth):
+        """Put the pair of rank nth - lo of each range at nth, the smaller ones before it."""
+        lo, hi = lo.copy(), hi.copy()
+        depth = _depth_limits(lo, hi)
+        while True:
+            active = hi - lo > 3
+            if not active.any():
+                break
+            for at in np.flatnonzero(active & (depth == 0)).tolist():  # recursed too deep: heap select
+                self.heap_select(int(lo[at]), int(nth[at]) + 1, int(hi[at]))
+                self._swap(lo[at], nth[at])
+                hi[at] = lo[at]
+            go = np.flatnonzero(active & (depth > 0))
+            if not len(go):
+                continue
+            depth[go] -= 1
+            cuts = self._partition_pivots(lo[go], hi[go])
+            right = cuts <= nth[go]
+            lo[go] = np.where(right, cuts, lo[go])
+            hi[go] = np.where(right, hi[go], cuts)
         self._insertion_sort(lo, hi)
-
-    def _partition_pivot(self, lo, hi):
-        return int(self._partition_pivots(np.array([lo]), np.array([hi]))[0])
 
     def _partition_pivots(self, firsts, lasts):
         """Partition each range [first, last) (disjoint ranges, more than 3 pairs each) as
@@ -113,38 +123,44 @@ class _Queue:
             column[i], column[j] = column[j], column[i].copy()
 
     def _insertion_sort(self, lo, hi):
-        """Insertion sort is stable: the pairs in [lo, hi) end up in key order, equal keys as they were."""
-        order = np.argsort(self.key[lo:hi], kind="stable") + lo
-        self.key[lo:hi], self.pos[lo:hi] = self.key[order], self.pos[order]
+        """Insertion sort is stable: the pairs of each range end up in key order, equal keys as they were."""
+        at, seg = _ranges(lo, hi)
+        order = at[np.lexsort((self.key[at], seg))]
+        for column in self.columns:
+            column[at] = column[order]
 
     # ----- std::sort: introsort ------------------------------------------------------------------------
     def sort(self, lo, hi):
-        """Quicksort partitions down to runs of 16, then one insertion sort over the whole range. That
-        insertion sort is stable, so only where the partitions leave equal keys matters: a run with no
-        repeated key is not partitioned further. All runs of one recursion depth are partitioned at once."""
-        if hi - lo < 2:
+        """Sort each range: quicksort partitions down to runs of 16, then one insertion sort over the
+        range. That insertion sort is stable, so only where the partitions leave equal keys matters: a run
+        with no key repeated in its range is not partitioned further. All runs of one recursion depth are
+        partitioned at once."""
+        lo, hi = lo[hi - lo > 1], hi[hi - lo > 1]
+        if not len(lo):
             return
-        values, counts = np.unique(self.key[lo:hi], return_counts=True)
+        at, seg = _ranges(lo, hi)
+        order = np.lexsort((self.key[at], seg))
+        same = (np.diff(self.key[at][order]) == 0) & (np.diff(seg[order]) == 0)
         repeated = np.zeros(len(self.key), dtype=bool)  # moves with its pair in the partitions
-        repeated[lo:hi] = np.isin(self.key[lo:hi], values[counts > 1])
+        repeated[at[order][np.append(same, False) | np.insert(same, 0, False)]] = True
         self.columns = (self.key, self.pos, repeated)
-        firsts, lasts = np.array([lo]), np.array([hi])
-        depth = 2 * ((hi - lo).bit_length() - 1)
+        firsts, lasts, depth = lo, hi, _depth_limits(lo, hi)
         while True:
-            marks = np.zeros(len(self.key) + 1, np.int64)
-            marks[lo + 1:hi + 1] = np.cumsum(repeated[lo:hi])
+            marks = np.concatenate([[0], np.cumsum(repeated)])
             wanted = (lasts - firsts > _SORT_THRESHOLD) & (marks[lasts] > marks[firsts])
-            firsts, lasts = firsts[wanted], lasts[wanted]
+            firsts, lasts, depth = firsts[wanted], lasts[wanted], depth[wanted]
             if not len(firsts):
                 break
-            if depth == 0:
-                for first, last in zip(firsts.tolist(), lasts.tolist()):
-                    self.heap_select(first, last, last)
-                    self.sort_heap(first, last)
+            for first, last in zip(firsts[depth == 0].tolist(), lasts[depth == 0].tolist()):
+                self.heap_select(first, last, last)  # recursed too deep: heapsort
+                self.sort_heap(first, last)
+            firsts, lasts, depth = firsts[depth > 0], lasts[depth > 0], depth[depth > 0] - 1
+            if not len(firsts):
                 break
-            depth -= 1
             cuts = self._partition_pivots(firsts, lasts)
             firsts, lasts = np.concatenate([firsts, cuts]), np.concatenate([cuts, lasts])
+            depth = np.concatenate([depth, depth])
+        self.columns = (self.key, self.pos)
         self._insertion_sort(lo, hi)
 
     # ----- heaps: std::partial_sort, and the fallbacks when quicksort recurses too deep ------------------

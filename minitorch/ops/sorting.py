@@ -80,7 +80,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     elif isinstance(data, np.ndarray) and k:
         rows_shape = np.moveaxis(data, d, -1).shape
         rows = np.moveaxis(data, d, -1).reshape(-1, size)
-        picked = np.array([topk_order(order_keys(row, largest), k, sorted) for row in rows], np.int64)
+        picked = topk_order(order_keys(rows, largest), k, sorted)
         order = np.moveaxis(picked.reshape(rows_shape[:-1] + (k,)), -1, d)
     else:
         order = _stable_order(data, d, largest)[(slice(None),) * d + (slice(0, k),)]
