@@ -7,10 +7,11 @@ None of these algorithms is stable, so among equal values the result depends on 
 module replays them. Values are first mapped to int64 keys whose plain `<` is torch's comparison (nan
 the largest, -0.0 equal to 0.0; reversed for largest=True).
 
-A partition step (`_partition`) is replayed with whole-array NumPy operations: the scan from the left
-stops at the elements not less than the pivot, the scan from the right at those not greater, and the
-i-th stop of one is swapped with the i-th stop of the other until they cross. Heap steps, small sorts
-and the rare fallbacks run element by element, as the library does."""
+A partition step (`_partition_pivots`) is replayed with whole-array NumPy operations: the scan from the
+left stops at the elements not less than the pivot, the scan from the right at those not greater, and
+the i-th stop of one is swapped with the i-th stop of the other until they cross; the ranges of one
+recursion depth (and the rows of a tensor) are partitioned together. Heap steps (partial_sort, and the
+rare fallbacks when quicksort recurses too deep) run element by element, as the library does."""
 import numpy as np
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -18,7 +19,7 @@ _SORT_THRESHOLD = 16  # std::sort leaves runs of up to 16 elements to its final 
 
 
 def order_keys(data, largest):
-    """int64 keys of a 1-D array whose ascending order is the order topk ranks the values in."""
+    """int64 keys, one per value, whose ascending order is the order topk ranks the values in."""
     if data.dtype.kind in "iub":
         keys = data.astype(np.int64)
     else:
