@@ -8,7 +8,7 @@ import numpy as np
 
 from .._device import array_module
 from .._tensor import Tensor
-from ._core import make, make_multi, sum_to
+from ._core import broadcast_shapes, make, make_multi, sum_to
 from .linalg import _mT, matmul
 from .pointwise import _detached_or_live, _dtype_name, _zeros_like
 from .reduce import return_type
@@ -115,9 +115,12 @@ def solve(A, B, *, left=True):
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {equation} "
                            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
     xp = array_module(a)
+    if not left:
+        a, b = a.swapaxes(-1, -2), b.swapaxes(-1, -2)
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])  # same ranks: NumPy 1 takes a lower-rank b for vectors
+    a, b = xp.broadcast_to(a, batch + a.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:])
     try:
-        x = xp.linalg.solve(a, b) if left else \
-            xp.linalg.solve(a.swapaxes(-1, -2), b.swapaxes(-1, -2)).swapaxes(-1, -2)
+        x = xp.linalg.solve(a, b) if left else xp.linalg.solve(a, b).swapaxes(-1, -2)
     except np.linalg.LinAlgError:
         raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
     out = make(x[..., 0] if vector else x, "LinalgSolveExBackward0", (A, B), None)
