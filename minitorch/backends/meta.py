@@ -337,9 +337,9 @@ _DATA_DEPENDENT = {"nonzero", "flatnonzero", "argwhere", "unique", "extract", "c
                    "array_equal"}
 
 
-def _by_dummies(func):
+def _by_dummies(func, stand_in=None):
     """Any other NumPy function: run it on zero-strided stand-ins of the meta arrays (one element of memory
-    each) and keep only the result's shape and dtype."""
+    each, or `stand_in(x)`) and keep only the result's shape and dtype."""
     name = func.__name__
     if name in _DATA_DEPENDENT:
         def refuse(*args, **kwargs):
@@ -349,7 +349,7 @@ def _by_dummies(func):
     def probe(*args, **kwargs):
         def swap(x):
             if isinstance(x, MetaArray):
-                return _dummy(x)
+                return (stand_in or _dummy)(x)
             if isinstance(x, (list, tuple)):
                 return type(x)(swap(v) for v in x)
             return x
@@ -363,7 +363,8 @@ def _as_meta(result):
     if isinstance(result, (np.ndarray, np.generic)):
         return MetaArray(result.shape, result.dtype)
     if isinstance(result, (tuple, list)):
-        return type(result)(_as_meta(r) for r in result)
+        items = [_as_meta(r) for r in result]
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
     return result
 
 
@@ -562,6 +563,17 @@ class _MetaNumpy(types.ModuleType):
 
 meta_numpy = _MetaNumpy("meta_numpy")
 meta_numpy.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(as_strided=as_strided))
-meta_numpy.linalg = types.SimpleNamespace(**{name: _by_dummies(getattr(np.linalg, name))
-                                             for name in ("qr", "inv", "det", "norm", "svd", "eigh", "solve",
-                                                          "cholesky", "slogdet", "pinv", "matrix_power")})
+
+
+def _identities(x):
+    """Identity matrices in x's shape (a well-conditioned stand-in for the linear-algebra functions, which
+    refuse singular inputs); vectors are zeros."""
+    if x.ndim < 2:
+        return _dummy(x)
+    return np.broadcast_to(np.eye(x.shape[-2], x.shape[-1], dtype=x.dtype), x.shape)
+
+
+meta_numpy.linalg = types.SimpleNamespace(LinAlgError=np.linalg.LinAlgError, **{
+    name: _by_dummies(getattr(np.linalg, name), _identities)
+    for name in ("qr", "inv", "det", "norm", "svd", "svdvals", "eigh", "eigvalsh", "solve", "cholesky", "slogdet",
+                 "pinv", "matrix_power", "lstsq", "eig", "eigvals", "matrix_rank") if hasattr(np.linalg, name)})

@@ -104,15 +104,25 @@ def product(a, b):
     return (widened(a) @ widened(b)).astype(a.dtype)
 
 
-def dot(input, tensor):
-    _check_tensor("dot", "tensor", 2, tensor)
-    a, b = input._data, tensor._data
+def _dot(node, input, other):
+    a, b = input._data, other._data
     _check_dot(a, b)
 
     def backward(g):
-        return (g * tensor if input._requires_grad else None,
-                g * input if tensor._requires_grad else None)
-    return make(product(a, b), "DotBackward0", (input, tensor), backward)
+        return (g * other if input._requires_grad else None,
+                g * input if other._requires_grad else None)
+    return make(product(a, b), node, (input, other), backward)
+
+
+def dot(input, tensor):
+    _check_tensor("dot", "tensor", 2, tensor)
+    return _dot("DotBackward0", input, tensor)
+
+
+def vdot(input, other):
+    """The dot product of two 1-D tensors, conjugating the first (which changes nothing for real ones)."""
+    _check_tensor("vdot", "other", 2, other)
+    return _dot("VdotBackward0", input, other)
 
 
 def mv(input, vec):
@@ -264,7 +274,7 @@ def ger(input, vec2):
     return outer(input, vec2)
 
 
-__all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "ger"]
+__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "ger"]
 _METHODS = {name: globals()[name] for name in __all__}
 _METHODS.update({
     "__matmul__": lambda self, other: matmul(self, other) if isinstance(other, Tensor) else NotImplemented,

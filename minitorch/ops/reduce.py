@@ -95,33 +95,28 @@ def _numpy_names(fn):
     return op
 
 
-class _ValuesIndices(tuple):
-    """What torch.max(x, dim) and friends return (torch.return_types.<op>): a (values, indices) tuple
-    whose items are also the attributes `values` and `indices`."""
+class _ReturnType(tuple):
+    """What torch.max(x, dim), torch.linalg.qr and friends return (torch.return_types.<op>): a tuple whose
+    items are also attributes named by the class's `_fields` (values and indices, Q and R ...)."""
 
     __slots__ = ()
-    n_fields = n_sequence_fields = 2
+    _fields = ()
     n_unnamed_fields = 0
 
     def __new__(cls, sequence):
         return tuple.__new__(cls, sequence)
 
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
     def __repr__(self):
-        return f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        items = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{items})"
 
 
-def return_type(name):
-    """The torch.return_types.<name> class of a (values, indices) result."""
-    return type(name, (_ValuesIndices,), {"__slots__": (), "__module__": "torch.return_types",
-                                          "__qualname__": name})
+def return_type(name, fields=("values", "indices")):
+    """The torch.return_types.<name> class of a result with these named items."""
+    namespace = {"__slots__": (), "__module__": "torch.return_types", "__qualname__": name, "_fields": fields,
+                 "n_fields": len(fields), "n_sequence_fields": len(fields)}
+    namespace.update({field: property(lambda self, i=i: self[i]) for i, field in enumerate(fields)})
+    return type(name, (_ReturnType,), namespace)
 
 
 _MAX_RESULT, _MIN_RESULT = return_type("max"), return_type("min")
@@ -429,16 +424,15 @@ def logsumexp(input, dim, keepdim=False):
 
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm over `dim` (all elements by default): p = 'fro' or 2, 1, inf, -inf, 0 or any
-    other number, as torch.linalg.vector_norm computes it."""
+    other number, as torch.linalg.vector_norm computes it. Other string orders ('nuc') are matrix norms."""
+    if isinstance(p, str):
+        if p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2:
+            from .norms import matrix_norm  # norms.py builds on this module
+            return matrix_norm(input, p, list(range(input.ndim)) if dim is None else dim, keepdim, dtype=dtype)
+        p = 2
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_dtype_name(input.dtype)}")
-    if isinstance(p, str):
-        if p != "fro":
-            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-        if isinstance(dim, (tuple, list)) and len(dim) > 2:
-            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
-        p = 2
     if dtype is not None:
         input = input.to(dtype)
     low, data = input._data.dtype, widened(input._data)
