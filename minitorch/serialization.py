@@ -38,6 +38,17 @@ class SerializationError(RuntimeError):
     """A file `minitorch.load` refuses: corrupt, truncated, or not a safetensors file."""
 
 
+# Types defined elsewhere that store themselves as a plain structure: name -> (type, to_plain, from_plain).
+# to_plain(obj) returns what save can store (tensors, numbers, strings, containers); from_plain(value) rebuilds
+# the object from the loaded structure, checking it (the file is untrusted) and raising ValueError if it is bad.
+_EXTENSIONS = {}
+
+
+def register_extension(name, cls, to_plain, from_plain):
+    """Let save/load handle instances of `cls` (minitorch.fx.GraphModule registers itself this way)."""
+    _EXTENSIONS[name] = (cls, to_plain, from_plain)
+
+
 # ----- save -------------------------------------------------------------------------------------------
 def save(obj, f):
     """Write `obj` (a state_dict, or any nesting of tensors, numbers, strings, None, lists, tuples, dicts,
@@ -85,6 +96,9 @@ class _Encoder:
             if hasattr(obj, "_metadata"):  # the per-module versions torch keeps on a state_dict
                 node["metadata"] = self.node(obj._metadata, path + ("_metadata",), depth + 1)
             return node
+        for name, (cls, to_plain, _) in _EXTENSIONS.items():
+            if isinstance(obj, cls):
+                return {"type": "extension", "name": name, "value": self.node(to_plain(obj), path, depth + 1)}
         raise TypeError(f"minitorch.save cannot store a {type(obj).__name__} (at {_where(path)}): only tensors, "
                         "numbers, strings, None, lists, tuples, dicts, torch.Size, dtypes and devices. minitorch "
                         "never pickles, because loading a pickle can run arbitrary code.")
@@ -366,6 +380,8 @@ class _Decoder:
             return items if kind == "list" else tuple(items)
         if kind in ("dict", "OrderedDict"):
             return self.mapping(node, kind, depth)
+        if kind == "extension":
+            return self.extension(node, depth)
         if kind == "float" and node.get("value") in ("inf", "-inf", "nan"):
             return float(node["value"])
         if kind == "Size" and all(_is_count(s) for s in self.field(node, "items", list)):
@@ -378,6 +394,16 @@ class _Decoder:
             except RuntimeError as e:
                 self.fail(f"bad device in the structure metadata: {e}")
         self.fail(f"unknown or malformed structure node {json.dumps(node)[:80]}")
+
+    def extension(self, node, depth):
+        name = self.field(node, "name", str)
+        if name not in _EXTENSIONS:
+            self.fail(f"the structure metadata holds an object of unknown kind {name!r}")
+        value = self.node(node.get("value"), depth + 1)
+        try:
+            return _EXTENSIONS[name][2](value)
+        except (ValueError, TypeError, KeyError, AttributeError, RuntimeError) as e:
+            self.fail(f"bad {name} in the structure metadata: {e}")
 
     def field(self, node, key, kind):
         value = node.get(key)

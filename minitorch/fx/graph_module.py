@@ -9,9 +9,11 @@ import copy
 import linecache
 from pathlib import Path
 
+from .. import serialization
 from .._tensor import Tensor
 from ..nn import Module, Parameter
 from ..nn.modules.module import _addindent
+from . import _serialize
 from .graph import Graph
 
 __all__ = ["GraphModule"]
@@ -206,3 +208,6 @@ def _forward_from_src(src, globals_):
     exec(compile(src, key, "exec"), namespace)
     return namespace["forward"]
 
+
+
+serialization.register_extension(_serialize.FORMAT, GraphModule, _serialize.to_plain, _serialize.from_plain)

@@ -49,7 +49,8 @@ class Interpreter:
             except Exception as e:
                 if self.extra_traceback:
                     where = f"While executing {node.format_node()}"
-                    e.args = ((f"{e.args[0]}\n\n{where}",) + e.args[1:]) if e.args else (where,)
+                    message = f"{e.args[0]}\n\n{where}" if e.args else where
+                    e.args = (f"{message}\nOriginal traceback:\n{node.stack_trace}",) + e.args[1:]
                 raise
             if self.garbage_collect_values:
                 for dead in self.user_to_last_uses.get(node, ()):

@@ -117,6 +117,15 @@ class Node:
         p, n = self._prev, self._next
         p._next, n._prev = n, p
 
+    @property
+    def stack_trace(self):
+        """Where the node was recorded; minitorch does not record stack traces, so None unless set."""
+        return self.meta.get("stack_trace")
+
+    @stack_trace.setter
+    def stack_trace(self, trace):
+        self.meta["stack_trace"] = trace
+
     # ----- arguments and uses -----------------------------------------------------------------------
     @property
     def args(self):
