@@ -19,9 +19,18 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import accelerator, autograd, cuda, linalg
 from . import nn
+from . import _C
+from ._assertions import _assert
+from .nn.functional import NATIVE_HOMES as _NATIVE_HOMES
+for _name, _home in _NATIVE_HOMES.items():  # torch.conv2d, torch._C._nn.linear ... are the functionals
+    if _home == "torch":
+        globals()[_name] = getattr(nn.functional, _name)
+    else:
+        setattr(_C._nn, _name, getattr(nn.functional, _name))
 from . import optim
 from . import overrides
 from . import distributed
 from .serialization import save, load
+from . import fx
 
 __version__ = "0.1.0"

@@ -31,6 +31,7 @@ _observers = []  # (enter(op, args, kwargs) -> token, exit(token)) pairs: the pr
 _override_types = weakref.WeakSet()  # Tensor subclasses whose __torch_function__ is not disabled
 _disabled = {"subclass": 0, "all": 0}  # nesting depth of DisableTorchFunctionSubclass / DisableTorchFunction
 _nondense = [0]  # live tensors whose dispatch key is not dense (sparse, quantized ...)
+_foreign = [0]  # live objects, not Tensors, whose type defines __torch_function__ and asked to be counted
 _multi_device = [False]  # several GPUs: ops must run with their tensors' GPU current
 
 
@@ -39,7 +40,7 @@ def _refresh():
     tf_on = not _disabled["all"]
     subclasses = bool(_override_types) and tf_on and not _disabled["subclass"]
     _PLAIN[0] = not (subclasses or (_function_modes and tf_on) or _dispatch_modes or _observers or _nondense[0]
-                     or _multi_device[0])
+                     or _multi_device[0] or (_foreign[0] and tf_on))
 
 
 def note_multi_device():
@@ -135,6 +136,20 @@ def track_nondense(tensor):
 
 def _forget_nondense():
     _nondense[0] -= 1
+    _refresh()
+
+
+def track_foreign(obj):
+    """Count `obj` (not a Tensor; its type defines __torch_function__) as alive until it is freed. Meanwhile
+    entries take the slow path, so that a call with it reaches its __torch_function__ before any implementation
+    sees it (fx's Proxy: an implementation run on a Proxy would record nonsense instead of failing)."""
+    _foreign[0] += 1
+    _refresh()
+    weakref.finalize(obj, _forget_foreign)
+
+
+def _forget_foreign():
+    _foreign[0] -= 1
     _refresh()
 
 

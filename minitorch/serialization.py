@@ -90,6 +90,15 @@ def safe_globals(safe_globals):
     finally:
         _safe_globals.clear()
         _safe_globals.update(before)
+# Types defined elsewhere that store themselves as a plain structure: name -> (type, to_plain, from_plain).
+# to_plain(obj) returns what save can store (tensors, numbers, strings, containers); from_plain(value) rebuilds
+# the object from the loaded structure, checking it (the file is untrusted) and raising ValueError if it is bad.
+_EXTENSIONS = {}
+
+
+def register_extension(name, cls, to_plain, from_plain):
+    """Let save/load handle instances of `cls` (minitorch.fx.GraphModule registers itself this way)."""
+    _EXTENSIONS[name] = (cls, to_plain, from_plain)
 
 
 # ----- save -------------------------------------------------------------------------------------------
@@ -130,6 +139,9 @@ class _Encoder:
         if depth > MAX_DEPTH:
             raise ValueError(f"minitorch.save: the object is nested more than {MAX_DEPTH} levels deep "
                              "(does it contain itself?)")
+        for name, (cls, to_plain, _) in _EXTENSIONS.items():
+            if isinstance(obj, cls):
+                return {"type": "extension", "name": name, "value": self.node(to_plain(obj), path, depth + 1)}
         if isinstance(obj, (Tensor, np.ndarray)) or _is_module(obj):
             number = self.memo.get(id(obj))
             if number is not None:
@@ -583,6 +595,8 @@ class _Decoder:
             return self.module(node, depth)
         if kind == "global":
             return self.resolve(self.field(node, "name", str))
+        if kind == "extension":
+            return self.extension(node, depth)
         if kind == "float" and node.get("value") in ("inf", "-inf", "nan"):
             return float(node["value"])
         if kind == "Size" and all(_is_count(s) for s in self.field(node, "items", list)):
@@ -592,6 +606,16 @@ class _Decoder:
         if kind == "device":
             return self.device(self.field(node, "name", str), "a device node")
         self.fail(f"unknown or malformed structure node {_short(node)}")
+
+    def extension(self, node, depth):
+        name = self.field(node, "name", str)
+        if name not in _EXTENSIONS:
+            self.fail(f"the structure metadata holds an object of unknown kind {name!r}")
+        value = self.node(node.get("value"), depth + 1)
+        try:
+            return _EXTENSIONS[name][2](value)
+        except (ValueError, TypeError, KeyError, AttributeError, RuntimeError) as e:
+            self.fail(f"bad {name} in the structure metadata: {e}")
 
     def field(self, node, key, kind):
         value = node.get(key)
