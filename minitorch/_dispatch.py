@@ -28,7 +28,7 @@ _PLAIN = [True]
 _function_modes = []  # TorchFunctionMode stack, innermost last
 _dispatch_modes = []  # TorchDispatchMode stack, innermost last
 _observers = []  # (enter(op, args, kwargs) -> token, exit(token)) pairs: the profiler's hooks
-_override_types = weakref.WeakSet()  # Tensor subclasses whose __torch_function__ is not disabled
+_override_types = set()  # weak references to the Tensor subclasses whose __torch_function__ is not disabled
 _disabled = {"subclass": 0, "all": 0}  # nesting depth of DisableTorchFunctionSubclass / DisableTorchFunction
 _nondense = [0]  # live tensors whose dispatch key is not dense (sparse, quantized ...)
 _foreign = [0]  # live objects, not Tensors, whose type defines __torch_function__ and asked to be counted
@@ -533,8 +533,13 @@ def pop_dispatch_mode():
 def note_subclass(cls):
     """Called for every new Tensor subclass: those that override __torch_function__ switch the slow path on."""
     if _overrides(cls):
-        _override_types.add(cls)
+        _override_types.add(weakref.ref(cls, _forget_type))
         _refresh()
+
+
+def _forget_type(ref):
+    _override_types.discard(ref)
+    _refresh()
 
 
 class _Disable:
