@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 
-from . import _dispatch, _dtype, _warnings, autograd
+from . import _dispatch, _dtype, _warnings
 from ._device import as_device, device_of
 from ._layout import strided
 from ._size import Size
@@ -363,7 +363,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) * gradient into the `.grad` of every leaf that requires grad.
         See https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html"""
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        from .autograd import backward  # the autograd package is built on Tensor, so imported at call time
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force=False):
