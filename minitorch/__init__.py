@@ -7,7 +7,7 @@ from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, 
                      promote_types, result_type)
 from ._qscheme import (qscheme, per_tensor_affine, per_channel_affine, per_tensor_symmetric, per_channel_symmetric,
                        per_channel_affine_float_qparams)
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc
 from ._size import Size
 from ._tensor import Tensor
@@ -19,13 +19,22 @@ from ._creation import from_dlpack
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from . import autograd, cuda
+from . import accelerator, autograd, cuda, linalg
 from . import nn
 from ._quantized import kernels as _quantized_kernels
 from . import ao
+from . import _C
+from ._assertions import _assert
+from .nn.functional import NATIVE_HOMES as _NATIVE_HOMES
+for _name, _home in _NATIVE_HOMES.items():  # torch.conv2d, torch._C._nn.linear ... are the functionals
+    if _home == "torch":
+        globals()[_name] = getattr(nn.functional, _name)
+    else:
+        setattr(_C._nn, _name, getattr(nn.functional, _name))
 from . import optim
 from . import overrides
 from . import distributed
 from .serialization import save, load
+from . import fx
 
 __version__ = "0.1.0"

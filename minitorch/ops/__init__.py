@@ -5,6 +5,8 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
+from . import decompositions, norms
 from . import quantized
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, quantized)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms,
+           quantized)
