@@ -470,13 +470,18 @@ def _torch_call_form(info, args, kwargs):
 
 
 def _call(info, args, kwargs):
-    """The slow path: torch function handlers if any apply, else the lower layer."""
-    if not _disabled["all"]:
-        overloaded = overloaded_args(_flatten(args, kwargs), include_plain=info.self_typed and bool(_function_modes))
-        if overloaded or _function_modes:
-            args, kwargs = _torch_call_form(info, args, kwargs)
-            return handle(info.func, overloaded, args, kwargs, python_level=info.torch_args is not None)
-    return run(info.op, args, kwargs)
+    """The slow path: torch function handlers if any apply, else the lower layer (a meta array's missing
+    values reported as on the fast path)."""
+    try:
+        if not _disabled["all"]:
+            overloaded = overloaded_args(_flatten(args, kwargs),
+                                         include_plain=info.self_typed and bool(_function_modes))
+            if overloaded or _function_modes:
+                args, kwargs = _torch_call_form(info, args, kwargs)
+                return handle(info.func, overloaded, args, kwargs, python_level=info.torch_args is not None)
+        return run(info.op, args, kwargs)
+    except MetaDataError:
+        raise _meta_unsupported(info.op) from None
 
 
 def handle(func, overloaded, args, kwargs, python_level=False):

@@ -6,18 +6,28 @@ from ._layout import layout
 
 
 class qscheme:
-    """One quantization scheme, e.g. `minitorch.per_channel_affine`. Compare with `is` or `==`. Named,
-    printed and pickled as a layout is (`torch.<name>`)."""
+    """One quantization scheme, e.g. `minitorch.per_channel_affine`. Compare with `is` or `==`. Printed and
+    pickled as a layout is (`torch.<name>`). As in torch, the five below are the only ones: calling the
+    class is a TypeError."""
 
     __slots__ = ("name",)
-    __init__, __repr__, __reduce__ = layout.__init__, layout.__repr__, layout.__reduce__
+    __repr__, __reduce__ = layout.__repr__, layout.__reduce__
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'torch.qscheme' instances")
 
 
-per_tensor_affine = qscheme("per_tensor_affine")
-per_channel_affine = qscheme("per_channel_affine")
-per_tensor_symmetric = qscheme("per_tensor_symmetric")
-per_channel_symmetric = qscheme("per_channel_symmetric")
-per_channel_affine_float_qparams = qscheme("per_channel_affine_float_qparams")
+def _named(name):
+    scheme = object.__new__(qscheme)
+    scheme.name = name
+    return scheme
+
+
+per_tensor_affine = _named("per_tensor_affine")
+per_channel_affine = _named("per_channel_affine")
+per_tensor_symmetric = _named("per_tensor_symmetric")
+per_channel_symmetric = _named("per_channel_symmetric")
+per_channel_affine_float_qparams = _named("per_channel_affine_float_qparams")
 
 PER_TENSOR = (per_tensor_affine, per_tensor_symmetric)
 PER_CHANNEL = (per_channel_affine, per_channel_symmetric, per_channel_affine_float_qparams)

@@ -9,11 +9,11 @@ PACKAGE = pathlib.Path(minitorch.__file__).parent
 
 # Layer of each core module (by dotted name or package prefix), lowest first; see docs/architecture.md.
 LAYERS = [
-    ("foundation", ["_dtype", "_size", "_layout", "_warnings", "_quiet", "_malloc"]),
+    ("foundation", ["_dtype", "_size", "_layout", "_qscheme", "_warnings", "_quiet", "_malloc"]),
     ("devices", ["backends.meta", "_device", "cuda", "backends.cuda", "_random"]),
     ("door", ["_dispatch", "overrides", "_C", "utils._python_dispatch"]),
     ("autograd engine", ["autograd.grad_mode", "autograd.graph", "autograd.function", "autograd.variable"]),
-    ("tensor", ["_tensor", "_tensor_str"]),
+    ("tensor", ["_tensor", "_tensor_str", "_quantized.storage"]),
     ("ops", ["ops", "_creation", "autograd"]),
     ("entries", ["_entries", "linalg"]),
 ]

@@ -18,6 +18,13 @@ class Ref:
     def __init__(self, i):
         self.i = i
 
+
+class Attr:
+    """An extra argument that is the library's attribute of that name (a dtype such as qint8)."""
+
+    def __init__(self, name):
+        self.name = name
+
 # Inputs by letter: shape and dtype.
 INPUTS = {
     "x": ((2, 3), "float32"), "y": ((3,), "float32"), "z": ((2, 3), "float32"), "s": ((), "float32"),
@@ -27,7 +34,7 @@ INPUTS = {
     "q": ((2, 3), "int32"), "u": ((2, 3), "uint8"), "p": ((2, 3), "float32"), "n": ((4, 3, 6, 6), "float32"),
     "c": ((2, 3, 2, 2), "float32"), "l": ((4, 3, 8), "float32"), "e": ((2, 3, 4), "float32"),
     "g": ((3,), "float32"), "o": ((3,), "float32"), "W": ((4, 3), "float32"), "Q": ((3, 3), "float32"),
-    "R": ((3, 2), "float32"), "A": ((2, 1), "float32"),
+    "R": ((3, 2), "float32"), "A": ((2, 1), "float32"), "Z": ((3,), "int64"), "I": ((3,), "int32"),
 }
 
 # name -> (input letters, extra positional args, keyword args). Each name is tried as minitorch.<name>,
@@ -101,6 +108,13 @@ OPS = {
     # linear algebra
     "vdot": ("vv", (), {}), "matrix_exp": ("Q", (), {}), "geqrf": ("m", (), {}), "orgqr": ("mg", (), {}),
     "norm_except_dim": ("x", (2, 0), {}), "_weight_norm": ("xA", (), {"dim": 0}),
+    # quantization (no quantized meta tensors in either library; fake quantization is float arithmetic)
+    "quantize_per_channel": ("xgZ", (1, Attr("qint8")), {}), "_make_per_tensor_quantized_tensor": ("u", (0.1, 2), {}),
+    "_make_per_channel_quantized_tensor": ("ugZ", (1,), {}), "dequantize": ("x", (), {}),
+    "fake_quantize_per_tensor_affine": ("x", (0.1, 2, -128, 127), {}),
+    "fake_quantize_per_channel_affine": ("xgI", (1, -128, 127), {}),
+    **{name: ("x", (), {}) for name in ("int_repr", "q_scale", "q_zero_point", "qscheme", "q_per_channel_scales",
+                                        "q_per_channel_zero_points", "q_per_channel_axis")},
 }
 
 # torch.linalg: name -> (input letters, extra args, keyword args)
@@ -129,7 +143,7 @@ FUNCTIONAL = {
 }
 
 # Ops that torch has no meta kernel for, which work on minitorch's meta arrays.
-BEYOND_TORCH = {"geqrf"}
+BEYOND_TORCH = {"geqrf", "dequantize", "fake_quantize_per_tensor_affine", "fake_quantize_per_channel_affine"}
 
 # Entries that a table row does not cover, and why.
 NOT_OPS = {
@@ -147,13 +161,18 @@ NOT_OPS = {
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
     "empty_like", "full_like", "eye", "arange", "linspace", "logspace", "rand", "randn", "randint",
     "randperm", "normal", "rand_like", "randn_like", "randint_like",
+    # torch's meta quantize_per_tensor returns a float32 tensor, as no quantized meta tensor exists; minitorch
+    # refuses instead (tested in test_no_quantized_meta_tensors)
+    "quantize_per_tensor",
 }
 
 
-def _place(ts, args):
-    """(leading tensors, args) with every Ref replaced by its tensor, which then does not lead."""
+def _place(lib, ts, args):
+    """(leading tensors, args) with every Ref replaced by its tensor, which then does not lead, and every Attr
+    by lib's attribute."""
     used = {a.i for a in args if isinstance(a, Ref)}
-    return [t for i, t in enumerate(ts) if i not in used], [ts[a.i] if isinstance(a, Ref) else a for a in args]
+    args = [ts[a.i] if isinstance(a, Ref) else getattr(lib, a.name) if isinstance(a, Attr) else a for a in args]
+    return [t for i, t in enumerate(ts) if i not in used], args
 
 
 def _make(lib, letter, grad):
@@ -172,7 +191,7 @@ def _inputs(lib, letters, grad):
 
 def _form_call(lib, name, form, letters, args, kwargs, grad):
     """Run op `name` in `form` ('function', 'method', 'inplace', 'functional') on fresh meta inputs."""
-    ts, args = _place(_inputs(lib, letters, grad), args)
+    ts, args = _place(lib, _inputs(lib, letters, grad), args)
     if form == "function":
         return getattr(lib, name)(*ts, *args, **kwargs)
     if form == "linalg":
@@ -386,3 +405,23 @@ def test_unsupported_dispatch_key_error():
     finally:
         del _dispatch._KERNELS["aten::neg"]["SparseCPU"]
         del t
+
+
+@pytest.mark.filterwarnings("ignore:torch.quantize_per_tensor:UserWarning")
+def test_no_quantized_meta_tensors(torch):
+    """Quantizing a meta tensor is torch's "no Meta kernel" error, also while a quantized cpu tensor is alive
+    (the door's slow path); torch's own meta quantize_per_tensor gives a plain float32 meta tensor."""
+    theirs = torch.quantize_per_tensor(torch.empty(2, 3, device="meta"), 0.1, 2, torch.qint8)
+    assert (theirs.is_meta, theirs.is_quantized, theirs.dtype) == (True, False, torch.float32)
+    message = (r"aten::quantize_per_tensor: attempted to run this operator with Meta tensors, but there was no fake "
+               r"impl or Meta kernel registered")
+
+    def refused():
+        with pytest.raises(NotImplementedError, match=message):
+            minitorch.quantize_per_tensor(minitorch.empty(2, 3, device="meta"), 0.1, 2, minitorch.qint8)
+        with pytest.raises(NotImplementedError, match=r"aten::q_scale: attempted to run this operator with Meta"):
+            minitorch.empty(2, device="meta").q_scale()
+    refused()
+    alive = minitorch.quantize_per_tensor(minitorch.ones(2), 0.1, 2, minitorch.qint8)  # the door's slow path
+    refused()
+    del alive

@@ -99,7 +99,8 @@ def test_repr_matches_torch(torch, case):
     x = {"matrix": rng.standard_normal((2, 3)), "wide": rng.standard_normal((20, 30)), "scalar": np.array(2.5),
          "empty": np.zeros(0), "qint32": rng.standard_normal((2, 3)),
          "negative_scale": np.array([-1.0, 0.0, 0.5])}[case].astype(np.float32)
-    scale, zero, qd = {"qint32": (0.05, 0, "qint32"), "negative_scale": (-0.1, 3, "quint8")}.get(case, (1 / 3, 3, "qint8"))
+    special = {"qint32": (0.05, 0, "qint32"), "negative_scale": (-0.1, 3, "quint8")}
+    scale, zero, qd = special.get(case, (1 / 3, 3, "qint8"))
     t = torch.quantize_per_tensor(torch.from_numpy(x), scale, zero, getattr(torch, qd))
     q = minitorch.quantize_per_tensor(minitorch.tensor(x), scale, zero, getattr(minitorch, qd))
     assert repr(q) == repr(t)
@@ -155,6 +156,11 @@ def _error(fn):
     lambda m, x: m.relu(m.quantize_per_channel(x, m.tensor([0.1, 0.2]), m.tensor([1, 2]), 0, m.quint8)),
     lambda m, x: m.quantize_per_channel(x, m.tensor([0.1, 0.2]), m.tensor([1, 2]), 0, m.quint8).t(),
     lambda m, x: m.cat([m.quantize_per_channel(x, m.tensor([0.1, 0.2]), m.tensor([1, 2]), 0, m.quint8)] * 2),
+    lambda m, x: m.qscheme("per_tensor_affine"),
+    lambda m, x: m.fake_quantize_per_tensor_affine(x, m.tensor(0.1, requires_grad=True), m.tensor(0), 0, 255),
+    lambda m, x: m.fake_quantize_per_channel_affine(x, m.ones(3, requires_grad=True), m.zeros(3, dtype=m.int32),
+                                                    1, 0, 255),
+    lambda m, x: m.fake_quantize_per_channel_affine(x, m.ones(3), m.zeros(3, requires_grad=True), 1, 0, 255),
 ])
 def test_errors_match_torch(torch, call):
     x = np.arange(6, dtype=np.float32).reshape(2, 3)

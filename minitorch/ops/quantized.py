@@ -12,6 +12,8 @@ from .. import _dtype, _warnings
 from .._device import array_module
 from .._quantized import storage
 from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..backends.meta import MetaDataError, has_data
 from ._core import make
 
 _DEPRECATED = [False]
@@ -28,6 +30,13 @@ def new_quantized(data):
             "be removed in a future PyTorch release. Please see https://github.com/pytorch/pytorch/issues/184982 "
             "for more information.")
     return Tensor._wrap(data)
+
+
+def _no_meta(name, *tensors):
+    """Quantized tensors have no meta form (nor do torch's: its quantized ops have no meta kernels), so a
+    meta input gets torch's "no Meta kernel" error from the door."""
+    if any(not has_data(t._data) for t in tensors):
+        raise MetaDataError(name)
 
 
 def _number(value, kind, name):
@@ -48,6 +57,7 @@ def quantize_per_tensor(input, scale, zero_point, dtype):
     if isinstance(input, (list, tuple)):
         return [quantize_per_tensor(t, scale[i], zero_point[i], dtype) for i, t in enumerate(input)]
     storage.check_float_input(input)
+    _no_meta("quantize_per_tensor", input)
     storage.check_qdtype(dtype, "new_qtensor")
     scale, zero_point = _number(scale, float, "scale"), _number(zero_point, int, "zero_point")
     storage.check_zero_points([zero_point], dtype, "quantize_tensor_per_tensor_affine")
@@ -84,6 +94,7 @@ def quantize_per_channel(input, scales, zero_points, axis, dtype):
     """Integers of `dtype` with one scale and zero point per index along `axis` (a weight's output
     channels): scales and zero_points are 1-d tensors with input.shape[axis] entries."""
     storage.check_float_input(input)
+    _no_meta("quantize_per_channel", input, scales, zero_points)
     storage.check_qdtype(dtype, "new_qtensor")
     scales_a, zeros_a = _channel_params(input, scales, zero_points, axis, "quantization")
     storage.check_zero_points(_host(zeros_a).tolist(), dtype, "quantize_tensor_per_channel_affine")
@@ -108,12 +119,14 @@ def _qdtype_of_ints(input):
 def _make_per_tensor_quantized_tensor(input, scale, zero_point):
     """A quantized tensor whose integers are a copy of `input` (uint8 -> quint8, int8 -> qint8,
     int32 -> qint32), with the given scale and zero point."""
+    _no_meta("_make_per_tensor_quantized_tensor", input)
     qdtype = _qdtype_of_ints(input)
     return new_quantized(storage.QuantizedData.of(input._data.copy(), qdtype, float(scale), int(zero_point)))
 
 
 def _make_per_channel_quantized_tensor(input, scale, zero_point, axis):
     """A per-channel quantized tensor whose integers are a copy of `input`."""
+    _no_meta("_make_per_channel_quantized_tensor", input, scale, zero_point)
     qdtype = _qdtype_of_ints(input)
     scales_a, zeros_a = _channel_params(input, scale, zero_point, axis, "quantization")
     return new_quantized(storage.QuantizedData.of(input._data.copy(), qdtype, scales_a, zeros_a, axis))
@@ -130,6 +143,7 @@ def dequantize(input):
 def _dense_only(name):
     """A quantized-only method as a dense tensor sees it: torch's error for the cpu / cuda backends."""
     def method(self, *args):
+        _no_meta(name, self)
         raise storage.not_quantized(f"aten::{name}", self)
     method.__name__ = name
     method.__doc__ = f"`{name}` of a quantized tensor (see minitorch/_quantized/kernels.py)."
@@ -153,6 +167,15 @@ def _fake_quant(x, scale, zero_point, qmin, qmax):
     return out, mask
 
 
+def _not_differentiable(function, **qparams):
+    """torch's refusal of scale / zero_point tensors that require grad (fake quantization passes gradients
+    to its input only; the learnable fake quantizers compute their own)."""
+    for name, t in qparams.items():
+        if isinstance(t, Tensor) and t.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(f"The function '{function}' is not differentiable with respect to argument "
+                               f"'{name}'. This input cannot have requires_grad True.")
+
+
 def _check_range(qmin, qmax):
     if qmin > qmax:
         raise RuntimeError("`quant_min` should be less than or         equal to `quant_max`.")
@@ -170,6 +193,8 @@ def fake_quantize_per_tensor_affine(input, scale, zero_point, quant_min, quant_m
     input's float dtype; the gradient passes unchanged where input was inside the range and is 0 where it
     was clamped (the straight-through estimator)."""
     tensor_qparams = isinstance(scale, Tensor)
+    _not_differentiable("_fake_quantize_per_tensor_affine_cachemask_tensor_qparams", scale=scale,
+                        zero_point=zero_point)
     scale = np.asarray(np.float32(_number(scale, float, "scale")))
     zero_point = np.asarray(_number(zero_point, int, "zero_point"), dtype=np.int64)
     _check_range(quant_min, quant_max)
@@ -185,6 +210,7 @@ def fake_quantize_per_channel_affine(input, scale, zero_point, axis, quant_min, 
     float qparams) per index along `axis`."""
     if zero_point.dtype not in (_dtype.int32, _dtype.float32, _dtype.float16):
         raise RuntimeError(f"Zero-point must be Int32, Float or Half, found {zero_point.dtype.scalar_name}")
+    _not_differentiable("fake_quantize_per_channel_affine_cachemask", scale=scale, zero_point=zero_point)
     _check_range(quant_min, quant_max)
     if not 0 <= axis < input.dim():
         raise RuntimeError(f"`axis` must be between 0 and number of dimensions of input ({input.dim()})")

@@ -3,7 +3,8 @@ the first time one of them is needed (then cached, here and in CuPy's on-disk ca
 
 Every kernel is a template over the element type, instantiated for float32 and float64 (the integer
 kernels of qgemm.cu for uint8 and int8 activations: `INSTANCES`); `KERNELS` lists them per file, so CI
-can compile each file with NVRTC on a machine without a GPU (tests/test_cuda_kernels.py). `backends.cuda.ops` wraps them as functions on CuPy arrays.
+can compile each file with NVRTC on a machine without a GPU (tests/test_cuda_kernels.py).
+`backends.cuda.ops` wraps them as functions on CuPy arrays.
 CuPy is imported inside the functions only: importing this package never imports it."""
 import functools
 from pathlib import Path
