@@ -147,6 +147,16 @@ def test_fake_quantize_modules_match_torch_over_steps(torch, factory):
     assert list(mine.state_dict()) == list(theirs.state_dict()) or set(mine.state_dict()) == set(theirs.state_dict())
 
 
+
+@pytest.mark.parametrize("factory", ["default_fused_act_fake_quant", "default_fused_per_channel_wt_fake_quant"])
+def test_fused_fake_quantize_warns_nothing(factory):
+    """The first batch averages with the observer's initial infinities; as torch's kernel, without warnings."""
+    fake_quant = getattr(mtq, factory)()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in _batches(2, (4, 6), 7):
+            fake_quant(minitorch.tensor(x))
+
 # ----- fusion -------------------------------------------------------------------------------------------------
 def _copy_into(src, dst):
     """Load a torch module's state into the same minitorch architecture."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _dtype, _qscheme
 from ..._device import array_module
+from ..._quiet import quiet_fp
 from ..._quantized.qparams import choose_qparams
 from ..._tensor import Tensor
 from ...nn import Module
@@ -161,8 +162,10 @@ class FusedMovingAvgObsFakeQuantize(FakeQuantize):
                 f"quant_min={observer.quant_min}, quant_max={observer.quant_max}, qscheme={self.qscheme}, "
                 f"reduce_range={observer.reduce_range}")
 
+    @quiet_fp
     def _update_range(self, X):
-        """The moving average of min and max, per tensor or per row (channel axis 0), in float32."""
+        """The moving average of min and max, per tensor or per row (channel axis 0), in float32 (quietly: a
+        first batch's average with the initial infinities is NaN, and then unused)."""
         observer, x = self.activation_post_process, X.detach()._data.astype(np.float32)
         if self.is_per_channel:
             if self.ch_axis != 0:
