@@ -12,12 +12,6 @@ from . import solution
 ok = solution(12)
 
 
-def _chunks(tensor, world):
-    flat = tensor.view(-1)
-    base, extra = divmod(flat.numel(), world)
-    return flat.split([base + (i < extra) for i in range(world)])
-
-
 def ring_everyone_sends_everything(tensor):
     """Each rank sends its whole tensor to every other rank and adds what arrives: right sums, but 2x the
     traffic of a ring on 3 ranks, messages to every rank, and sums added up in a different order per rank."""
@@ -33,66 +27,50 @@ def ring_everyone_sends_everything(tensor):
         work.wait()
 
 
+def _ring(chunks, blocking=False, gather_shift=0):
+    """The ring over `chunks`, with plain blocking sends, or with the all-gather's chunks shifted."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    right, left = (rank + 1) % world, (rank - 1) % world
+
+    def pass_along(send_index, receive_index):
+        incoming = torch.empty_like(chunks[receive_index])
+        if blocking:
+            dist.send(chunks[send_index], right)
+            dist.recv(incoming, left)
+        else:
+            sending = dist.isend(chunks[send_index], right)
+            dist.recv(incoming, left)
+            sending.wait()
+        return incoming
+
+    for step in range(world - 1):
+        receive = (rank - step - 1) % world
+        chunks[receive].add_(pass_along((rank - step) % world, receive))
+    for step in range(world - 1):
+        receive = (rank - step - gather_shift) % world
+        chunks[receive].copy_(pass_along((rank + 1 - step - gather_shift) % world, receive))
+
+
+def _even_chunks(tensor):
+    world = dist.get_world_size()
+    base, extra = divmod(tensor.numel(), world)
+    return tensor.view(-1).split([base + (i < extra) for i in range(world)])
+
+
 def ring_blocking_sends(tensor):
     """The ring with plain dist.send before dist.recv: fine while MPI buffers the messages, a deadlock once
     they are large."""
-    rank, world = dist.get_rank(), dist.get_world_size()
-    chunks = _chunks(tensor, world)
-    right, left = (rank + 1) % world, (rank - 1) % world
-    for step in range(world - 1):
-        receive = (rank - step - 1) % world
-        dist.send(chunks[(rank - step) % world], right)
-        incoming = torch.empty_like(chunks[receive])
-        dist.recv(incoming, left)
-        chunks[receive].add_(incoming)
-    for step in range(world - 1):
-        receive = (rank - step) % world
-        dist.send(chunks[(rank + 1 - step) % world], right)
-        incoming = torch.empty_like(chunks[receive])
-        dist.recv(incoming, left)
-        chunks[receive].copy_(incoming)
+    _ring(_even_chunks(tensor), blocking=True)
 
 
 def ring_off_by_one(tensor):
     """The all-gather starts from the chunk rank r reduced last but one: chunks end half-summed."""
-    rank, world = dist.get_rank(), dist.get_world_size()
-    chunks = _chunks(tensor, world)
-    right, left = (rank + 1) % world, (rank - 1) % world
-
-    def pass_along(send_index, receive_index):
-        incoming = torch.empty_like(chunks[receive_index])
-        sending = dist.isend(chunks[send_index], right)
-        dist.recv(incoming, left)
-        sending.wait()
-        return incoming
-
-    for step in range(world - 1):
-        receive = (rank - step - 1) % world
-        chunks[receive].add_(pass_along((rank - step) % world, receive))
-    for step in range(world - 1):
-        receive = (rank - step - 1) % world
-        chunks[receive].copy_(pass_along((rank - step) % world, receive))
+    _ring(_even_chunks(tensor), gather_shift=1)
 
 
 def ring_with_chunk(tensor):
     """Splits with tensor.chunk(N), which makes fewer than N chunks when the tensor is small."""
-    rank, world = dist.get_rank(), dist.get_world_size()
-    chunks = tensor.view(-1).chunk(world)
-    right, left = (rank + 1) % world, (rank - 1) % world
-
-    def pass_along(send_index, receive_index):
-        incoming = torch.empty_like(chunks[receive_index])
-        sending = dist.isend(chunks[send_index], right)
-        dist.recv(incoming, left)
-        sending.wait()
-        return incoming
-
-    for step in range(world - 1):
-        receive = (rank - step - 1) % world
-        chunks[receive].add_(pass_along((rank - step) % world, receive))
-    for step in range(world - 1):
-        receive = (rank - step) % world
-        chunks[receive].copy_(pass_along((rank + 1 - step) % world, receive))
+    _ring(tensor.view(-1).chunk(dist.get_world_size()))
 
 
 class AveragerOfIncomingGradients(ok.GradientAverager):
@@ -100,12 +78,8 @@ class AveragerOfIncomingGradients(ok.GradientAverager):
     accumulated locally is never averaged."""
 
     def __init__(self, module):
-        self.module = module
-        self.world = dist.get_world_size()
-        self.syncing = True
-        with torch.no_grad():
-            for tensor in list(module.parameters()) + list(module.buffers()):
-                dist.broadcast(tensor, src=0)
+        super().__init__(module)  # the broadcast, and hooks that this answer replaces
+        self.remove()
         self.handles = [p.register_hook(self._average_incoming) for p in module.parameters() if p.requires_grad]
 
     def _average_incoming(self, grad):
