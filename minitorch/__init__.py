@@ -21,6 +21,7 @@ from . import autograd, cuda
 from . import nn
 from . import optim
 from . import overrides
+from . import profiler
 from . import distributed
 from .serialization import save, load
 

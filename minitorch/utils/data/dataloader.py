@@ -3,6 +3,7 @@
 Loading always runs in the calling process. `num_workers` is accepted for torch compatibility and validated,
 but workers are not started: a loader with num_workers=4 yields exactly the batches of num_workers=0, and
 `get_worker_info()` returns None. `pin_memory` is accepted and ignored."""
+from ...autograd.profiler import _range
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _draw_seed
@@ -120,7 +121,7 @@ class DataLoader:
             yield self.collate_fn(batch)
 
     def __iter__(self):
-        return _DataLoaderIter(self)
+        return _SingleProcessDataLoaderIter(self)
 
     def __len__(self):
         if isinstance(self.dataset, IterableDataset):
@@ -131,7 +132,7 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
 
-class _DataLoaderIter:
+class _SingleProcessDataLoaderIter:
     """One pass over a DataLoader; has a length like torch's loader iterators."""
 
     def __init__(self, loader):
@@ -143,7 +144,8 @@ class _DataLoaderIter:
         return self
 
     def __next__(self):
-        return next(self._batches)
+        with _range(f"enumerate(DataLoader)#{type(self).__name__}.__next__"):  # the profiler's range for a batch
+            return next(self._batches)
 
     def __len__(self):
         return len(self._loader)

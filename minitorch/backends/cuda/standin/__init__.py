@@ -127,7 +127,8 @@ _SPECIAL = {
     "asnumpy": asnumpy, "empty": empty, "empty_like": empty_like, "get_array_module": get_array_module,
     "RawModule": RawModule,
     "cuda": types.SimpleNamespace(Device=_runtime.Device, runtime=_runtime.runtime,
-                                  get_device_id=_runtime.getDevice),
+                                  get_device_id=_runtime.getDevice, Event=_runtime.Event,
+                                  get_elapsed_time=_runtime.get_elapsed_time),
     "random": types.SimpleNamespace(RandomState=RandomState),
     "lib": types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
         as_strided=lambda x, shape=None, strides=None: wrap(
