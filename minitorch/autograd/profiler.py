@@ -50,8 +50,10 @@ class _Record:
 
 
 class _Recorder:
-    """Collects records from the three hooks; memory is counted per array owner: an op's result whose
-    memory no array alive before owned is an allocation, and its owner's death is the matching free."""
+    """Collects records from the three hooks. Memory is counted per array owner (the array at the end of a
+    chain of views): an op's result, or an array an op hands to a nested op, whose owner the recording has not
+    seen is an allocation of that op, and the owner's death is the matching free. Arrays first seen as inputs
+    of an op that runs inside no other op existed before: they count as nothing."""
 
     def __init__(self, record_shapes, profile_memory, with_stack, with_flops, use_cuda):
         self.record_shapes = record_shapes or with_flops
@@ -117,8 +119,7 @@ class _Recorder:
         if self.with_flops:
             record.flops = _flops(op.name, args, kwargs)
         if self.profile_memory:
-            for t in _tensors(args) + _tensors(kwargs.values()):
-                self._known(t._data)
+            self._note_inputs(record.parent, _tensors(args) + _tensors(kwargs.values()))
         if self.cuda is not None and _on_gpu(self.cuda, args):
             record.cuda = self._cuda_event()
         record.start = _now()
@@ -182,6 +183,15 @@ class _Recorder:
         self._pop(record)
 
     # ----- memory -----------------------------------------------------------------------------------------
+    def _note_inputs(self, parent, tensors):
+        """Inputs whose memory is new to the recording: inside an op or node, arrays that it made with its
+        own array code (its allocations); elsewhere, arrays that existed before (no allocation)."""
+        for t in tensors:
+            if parent is not None and not parent.user:
+                self._allocated(t._data, parent)
+            else:
+                self._known(t._data)
+
     def _known(self, array):
         """Note the owner of an input's memory as existing before: results that share it allocate nothing."""
         owner = _owner(array)
