@@ -49,7 +49,7 @@ def _axes(ax, figsize):
 def _legend(ax, phases):
     from matplotlib.patches import Patch
     ax.legend(handles=[Patch(color=PHASE_COLORS[p], label=p) for p in PHASE_COLORS if p in phases],
-              loc="upper right", fontsize=8)
+              loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=8, frameon=False)
 
 
 def plot_timeline(prof, ax=None, max_depth=None, label_min_fraction=0.04):
@@ -70,7 +70,9 @@ def plot_timeline(prof, ax=None, max_depth=None, label_min_fraction=0.04):
         ax.barh(depth, width, left=left, height=0.85, color=PHASE_COLORS[phase], edgecolor="white", linewidth=0.3)
         if e.time_range.elapsed_us() >= label_min_fraction * span:
             ax.text(left + width / 2, depth, _short(e.name), ha="center", va="center", fontsize=7, clip_on=True)
-    ax.set_ylim(max(_depth(e) for e in events) + 0.6, -0.6)
+    deepest = max(_depth(e) for e in events)
+    ax.set_ylim(deepest + 0.6, -0.6)
+    ax.set_yticks(range(deepest + 1))
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("depth")
     ax.set_title("timeline: each bar an op, backward step or range; nested ones below")
