@@ -8,6 +8,7 @@ input shapes, memory and FLOPs. When nothing records, none of these hooks is ins
 fast path and record_function costs one test."""
 import contextlib
 import functools
+import math
 import sys
 import threading
 import time
@@ -116,8 +117,6 @@ class _Recorder:
         record = self._push(op.name)
         if self.record_shapes:
             record.shapes = [_shape(a) for a in (*args, *kwargs.values())]
-        if self.with_flops:
-            record.flops = _flops(op.name, args, kwargs)
         if self.profile_memory:
             self._note_inputs(record.parent, _tensors(args) + _tensors(kwargs.values()))
         if self.cuda is not None and _on_gpu(self.cuda, args):
@@ -133,6 +132,8 @@ class _Recorder:
         node = getattr(result, "_grad_fn", None)
         if node is not None:
             record.seq = node._seq
+        if self.with_flops:
+            record.flops = _flops(record.name, record.shapes, result)
         if self.profile_memory and result is not None:
             for t in _tensors(result if isinstance(result, (tuple, list)) else (result,)):
                 self._allocated(t._data, record)
@@ -351,43 +352,18 @@ def _python_stack():
     return frames
 
 
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
-
-
-def _conv2d_flops(args, kwargs):
-    """2 * N * C_out * H_out * W_out * (C_in / groups) * kH * kW, as torch counts a 2-d convolution."""
-    names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
-    values = dict(zip(names, args), **kwargs)
-    x, w = values["input"]._data.shape, values["weight"]._data.shape
-    if len(x) != 4 or any(isinstance(values.get(k), str) for k in ("padding",)):
-        return 0
-    out = []
-    for axis in (0, 1):
-        def pick(name, default):
-            value = values.get(name, default)
-            return value[axis] if isinstance(value, (tuple, list)) else value
-        stride, padding, dilation = pick("stride", 1), pick("padding", 0), pick("dilation", 1)
-        out.append((x[2 + axis] + 2 * padding - dilation * (w[2 + axis] - 1) - 1) // stride + 1)
-    return 2 * x[0] * w[0] * out[0] * out[1] * w[1] * w[2] * w[3]
-
-
-def _flops(name, args, kwargs):
-    """The FLOPs torch's profiler counts for the op (matrix products, 2-d convolution, mul / add), else 0."""
-    shapes = [t._data.shape for t in _tensors(args)]
-    if name in ("aten::mm", "aten::addmm") and len(shapes) >= 2:
-        a, b = shapes[-2], shapes[-1]
-        return 2 * a[0] * a[1] * b[1] if len(a) == 2 and len(b) == 2 else 0
-    if name in ("aten::bmm", "aten::baddbmm") and len(shapes) >= 2:
-        a, b = shapes[-2], shapes[-1]
-        return 2 * a[0] * a[1] * a[2] * b[2] if len(a) == 3 and len(b) == 3 else 0
-    if name == "aten::conv2d":
-        return _conv2d_flops(args, kwargs)
+def _flops(name, shapes, result):
+    """The FLOPs torch's profiler counts for the op, from its input shapes and result: 2 * M * K * N for a
+    matrix product, 2 * (output elements) * (C_in / groups) * kH * kW for a 2-d convolution, the first
+    input's size for mul and add; 0 for other ops."""
+    tensors = [s for s in shapes if s]
+    if name in ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm") and len(tensors) >= 2:
+        a, b = tensors[-2], tensors[-1]
+        return 2 * math.prod(a) * b[-1] if len(a) == len(b) else 0
+    if name == "aten::conv2d" and len(tensors) >= 2 and len(tensors[1]) == 4 and result is not None:
+        return 2 * math.prod(result._data.shape) * math.prod(tensors[1][1:])
     if name in ("aten::mul", "aten::add") and shapes:
-        return _numel(shapes[0])
+        return math.prod(shapes[0])
     return 0
 
 
