@@ -127,9 +127,9 @@ show_tree(prof.events())
 # - **Optimizer**: `Optimizer.zero_grad#SGD.zero_grad` and `Optimizer.step#SGD.step` are ranges the
 #   optimizer opens around its own work.
 #
-# minitorch records the same events as PyTorch (names, nesting, counts and shapes are compared with
-# `torch.profiler` in the tests); PyTorch's recording contains a few more internal operations, such as
-# `aten::as_strided` inside every view.
+# PyTorch's profiler records the same events for this step, under the same names, in the same nesting and
+# with the same counts and shapes; its recording holds a few more internal operations besides, such as
+# `aten::as_strided` inside every view. Inside a backward node each library runs its own formulas.
 
 # %% [markdown]
 # ## 3. Self time, total time, forward and backward
@@ -444,7 +444,7 @@ print(f"speed-up: {slow.median / fast.median:.1f}x")
 # Every public op enters minitorch through one door (`minitorch/_dispatch.py`), which knows the op's
 # PyTorch name. While a profile records, it is an *observer* of that door's lower layer: the door calls
 # its `enter` before and `leave` after every op, nested ones included. When nothing records, no observer
-# is installed and an op costs one flag test more than a plain function call.
+# is installed and an op costs one flag check more than a plain function call.
 
 # %%
 from minitorch.autograd.profiler import _Recorder  # noqa: E402
