@@ -5,7 +5,7 @@ so it sees every op that runs through minitorch under torch's name (`aten::addmm
 watches the autograd engine (`graph.node_observer`) for the backward nodes; and `record_function` ranges
 (the optimizer's and DataLoader's included) add named spans. Each becomes a FunctionEvent with its times,
 input shapes, memory and FLOPs. When nothing records, none of these hooks is installed: the door keeps its
-fast path and record_function costs one test."""
+fast path and record_function costs one check."""
 import contextlib
 import functools
 import math
@@ -24,12 +24,8 @@ __all__ = ["profile", "record_function", "EventList", "FunctionEvent", "Function
 
 _now = time.perf_counter_ns
 
-# The recording in progress, if any (one at a time, as in torch).
+# The recording in progress, if any (one at a time).
 _active = [None]
-
-
-def _is_profiler_enabled():
-    return _active[0] is not None
 
 
 class _Record:
@@ -57,7 +53,7 @@ class _Recorder:
     of an op that runs inside no other op existed before: they count as nothing."""
 
     def __init__(self, record_shapes, profile_memory, with_stack, with_flops, use_cuda):
-        self.record_shapes = record_shapes or with_flops
+        self.record_shapes = record_shapes
         self.profile_memory = profile_memory
         self.with_stack = with_stack
         self.with_flops = with_flops
@@ -369,7 +365,7 @@ def _flops(name, shapes, result):
 
 class record_function(contextlib.ContextDecorator):
     """A named range in the profile: `with record_function("data"): ...`, or `@record_function("step")` on
-    a function. Everything that runs inside appears nested under it. Costs one test when nothing records."""
+    a function. Everything that runs inside appears nested under it. Costs one check when nothing records."""
 
     def __init__(self, name, args=None):
         self.name = name
