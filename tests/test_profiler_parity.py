@@ -174,7 +174,8 @@ def _header(table):
     return table.splitlines()[:3]
 
 
-@pytest.mark.parametrize("options, sort_by", [({}, "cpu_time_total"), ({"profile_memory": True}, "self_cpu_memory_usage"),
+@pytest.mark.parametrize("options, sort_by", [({}, "cpu_time_total"),
+                                              ({"profile_memory": True}, "self_cpu_memory_usage"),
                                               ({"profile_memory": True}, "count")])
 def test_table_header_matches_torch(torch, options, sort_by):
     """The table's separator and column headers are torch's, for the same options."""
