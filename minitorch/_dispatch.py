@@ -116,7 +116,10 @@ def dispatch_key_of(t):
 
 
 def register_kernel(name, key):
-    """Decorator: `fn` is the kernel of the aten op `name` for tensors whose dispatch key is `key`."""
+    """Decorator: `fn` is the kernel of the aten op `name` for tensors whose dispatch key is `key`. `name` may
+    also be a public entry's torch name ('torch.Tensor.float', 'torch.Tensor.dtype.__get__'): the kernel of
+    that entry alone, for entries that share an aten name (float() and cuda() both run aten::to) and for
+    entries that are no operator (attributes, __repr__, __getitem__ ...)."""
     def register(fn):
         _KERNELS.setdefault(name, {})[key] = fn
         return fn
@@ -182,8 +185,9 @@ def not_implemented_for(name, key):
         f"[{', '.join(available)}].")
 
 
-def run(op, args, kwargs):
-    """The lower layer: dispatch modes, observers, then the kernel for the inputs' dispatch key."""
+def run(op, args, kwargs, entry=None):
+    """The lower layer: dispatch modes, observers, then the kernel for the inputs' dispatch key (`entry`: the
+    torch name of the public entry that called, whose own kernel comes first)."""
     if _dispatch_modes:
         mode = _dispatch_modes.pop()
         _refresh()
@@ -194,15 +198,7 @@ def run(op, args, kwargs):
         finally:
             _dispatch_modes.append(mode)
             _refresh()
-    kernel = op.impl
-    if _nondense[0]:
-        for t in _tensor_args(args, kwargs):
-            key = getattr(type(t._data), "dispatch_key", None)
-            if key is not None:
-                kernel = _KERNELS.get(op.name, {}).get(key)
-                if kernel is None:
-                    raise not_implemented_for(op.name, key)
-                break
+    kernel = _kind_kernel(op, entry, args, kwargs) if _nondense[0] else op.impl
     if _multi_device[0]:
         tensors = _tensor_args(args, kwargs)
         if tensors:
@@ -210,6 +206,27 @@ def run(op, args, kwargs):
             with _on_device_of(tensors[0]._data):
                 return _observed(op, kernel, args, kwargs)
     return _observed(op, kernel, args, kwargs)
+
+
+def _kind_kernel(op, entry, args, kwargs):
+    """The code for the first non-dense tensor among the arguments: the kernel registered for its dispatch key
+    under the entry's name, else under the op's aten name; none is torch's "Could not run" error. Dense
+    arguments only: the op's own implementation."""
+    for t in _tensor_args(args, kwargs):
+        key = getattr(type(t._data), "dispatch_key", None)
+        if key is not None:
+            kernel = _KERNELS.get(entry, {}).get(key) or _KERNELS.get(op.name, {}).get(key)
+            if kernel is None:
+                raise not_implemented_for(op.name or _accessed_aten(entry), key)
+            return kernel
+    return op.impl
+
+
+def _accessed_aten(entry):
+    """The aten-style name errors give an entry that is no operator: 'aten::dtype' for
+    'torch.Tensor.dtype.__get__', 'aten::getitem' for 'torch.Tensor.__getitem__'."""
+    name, _, accessor = entry.rpartition(".")
+    return _default_aten(name if accessor in ("__get__", "__set__", "__delete__") else entry)
 
 
 def _observed(op, kernel, args, kwargs):
@@ -490,9 +507,9 @@ def _call(info, args, kwargs):
                 args, kwargs = _torch_call_form(info, args, kwargs)
                 return handle(info.func, overloaded, args, kwargs, python_level=info.torch_args is not None)
         op = info.op
-        if op.name is None:  # not an operator: it runs the operators it needs itself
-            return op.impl(*args, **kwargs)
-        return run(op, args, kwargs)
+        if op.name is None:  # not an operator: it runs the operators it needs itself (or a tensor kind's code)
+            return (_kind_kernel(op, info.name, args, kwargs) if _nondense[0] else op.impl)(*args, **kwargs)
+        return run(op, args, kwargs, info.name)
     except MetaDataError:
         raise _meta_unsupported(info.op) from None
 

@@ -2,6 +2,7 @@
 the ops a quantized tensor supports through the dispatch door and torch's errors for the others, and
 minitorch.save / load with the integers kept as integers."""
 import copy
+import operator
 import warnings
 
 import numpy as np
@@ -156,6 +157,10 @@ def _error(fn):
     lambda m, x: m.relu(m.quantize_per_channel(x, m.tensor([0.1, 0.2]), m.tensor([1, 2]), 0, m.quint8)),
     lambda m, x: m.quantize_per_channel(x, m.tensor([0.1, 0.2]), m.tensor([1, 2]), 0, m.quint8).t(),
     lambda m, x: m.cat([m.quantize_per_channel(x, m.tensor([0.1, 0.2]), m.tensor([1, 2]), 0, m.quint8)] * 2),
+    lambda m, x: m.quantize_per_tensor(x, 0.1, 3, m.quint8).short(),
+    lambda m, x: m.quantize_per_tensor(x, 0.1, 3, m.quint8).tolist(),
+    lambda m, x: operator.index(m.quantize_per_tensor(x[0, :1], 0.1, 3, m.quint8)),
+    lambda m, x: bool(m.quantize_per_tensor(x, 0.1, 3, m.quint8)),
     lambda m, x: m.qscheme("per_tensor_affine"),
     lambda m, x: m.fake_quantize_per_tensor_affine(x, m.tensor(0.1, requires_grad=True), m.tensor(0), 0, 255),
     lambda m, x: m.fake_quantize_per_channel_affine(x, m.ones(3, requires_grad=True), m.zeros(3, dtype=m.int32),
@@ -180,6 +185,27 @@ def test_unsupported_ops_raise_could_not_run(op):
     with pytest.raises(NotImplementedError, match=r"Could not run 'aten::\w+' with arguments from the "
                                                   r"'QuantizedCPU' backend"):
         call()
+
+
+def test_python_numbers_and_attributes_as_torch(torch):
+    """Entries that are no operator (dtype, device, is_cpu, len ...) and those sharing an aten name (float(t)
+    runs aten::item, t.cpu() aten::to) reach the quantized kind's own code."""
+    def facts(lib):
+        q = lib.quantize_per_tensor(lib.tensor([1.5]), 0.1, 3, lib.quint8)
+        return [float(q), int(q), complex(q), bool(q), q.item(), str(q.dtype), str(q.device), q.is_cpu, q.is_cuda,
+                len(q), tuple(q.shape), q.dim(), q.element_size(), q.cpu().int_repr().tolist(),
+                q.to("cpu").q_zero_point()]
+    assert facts(minitorch) == facts(torch)
+
+
+def test_every_quantized_kernel_belongs_to_an_op_or_an_entry():
+    """Kernels are registered by name: each name is an aten op or a public entry's name (no kernel lost to a
+    renamed entry)."""
+    atens = {op.name for op in _dispatch._OPS.values()}
+    entries = set(_dispatch._NAMES.values())
+    names = [name for name, kernels in _dispatch._KERNELS.items() if "QuantizedCPU" in kernels]
+    assert len(names) > 50
+    assert [name for name in names if name not in atens | entries] == []
 
 
 def _both(torch, fn, *args):

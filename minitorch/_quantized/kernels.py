@@ -23,12 +23,13 @@ KEYS = ("QuantizedCPU", "QuantizedCUDA")
 _wrap = Tensor._wrap
 
 
-def kernel(*atens):
-    """Register the decorated function as the kernel of each aten op for both quantized keys."""
+def kernel(*names):
+    """Register the decorated function for both quantized keys as the kernel of each name: an aten op
+    ('aten::relu'), or one public entry ('torch.Tensor.float', 'torch.Tensor.dtype.__get__')."""
     def register(fn):
-        for aten in atens:
+        for name in names:
             for key in KEYS:
-                _dispatch.register_kernel(aten, key)(fn)
+                _dispatch.register_kernel(name, key)(fn)
         return fn
     return register
 
@@ -38,25 +39,23 @@ def _ints(t):
     return _wrap(t._data.ints)
 
 
-def _entry(name):
-    """(aten name, implementation, setter or None) of one of Tensor's methods or properties."""
+def _entries(name):
+    """(entry name, implementation) of one of Tensor's methods, or of a property's getter and setter."""
     attr = Tensor.__dict__[name]
     if isinstance(attr, property):
-        setter = getattr(attr, "_set_info", None)
-        return attr._get_info.op.name, attr._get_info.op.impl, setter and setter.op.impl
-    return attr._dispatch_info.op.name, attr.__wrapped__, None
+        infos = [getattr(attr, f"_{kind}_info", None) for kind in ("get", "set")]
+        return [(info.name, info.op.impl) for info in infos if info is not None]
+    return [(attr._dispatch_info.name, attr.__wrapped__)]
 
 
 def _register_tensor_code(names, on_ints):
-    """Tensor's own implementation as the kernel: on the integers (metadata) or on the tensor itself."""
+    """Tensor's own implementation as the entry's kernel: on the integers (metadata) or on the tensor itself."""
     for name in names:
-        aten, impl, setter = _entry(name)
-        if on_ints:
-            kernel(aten)(lambda self, *args, _impl=impl, **kwargs: _impl(_ints(self), *args, **kwargs))
-        elif setter is not None:  # a property's getter and setter share one aten name
-            kernel(aten)(lambda self, *value, _get=impl, _set=setter: _set(self, *value) if value else _get(self))
-        else:
-            kernel(aten)(impl)
+        for entry, impl in _entries(name):
+            if on_ints:
+                kernel(entry)(lambda self, *args, _impl=impl, **kwargs: _impl(_ints(self), *args, **kwargs))
+            else:
+                kernel(entry)(impl)
 
 
 _register_tensor_code(
@@ -65,11 +64,11 @@ _register_tensor_code(
      "is_cpu", "is_meta", "is_sparse", "shape", "ndim", "nbytes", "itemsize"), on_ints=True)
 _register_tensor_code(
     ("requires_grad_", "detach", "detach_", "retain_grad", "register_hook", "register_post_accumulate_grad_hook",
-     "__format__", "__deepcopy__", "cpu", "cuda", "is_quantized", "requires_grad", "grad_fn", "is_leaf", "grad",
-     "retains_grad", "output_nr", "data"), on_ints=False)
+     "__format__", "__deepcopy__", "__bool__", "cpu", "cuda", "is_quantized", "requires_grad", "grad_fn", "is_leaf",
+     "grad", "retains_grad", "output_nr", "data"), on_ints=False)
 
 
-@kernel("aten::dtype")
+@kernel("torch.Tensor.dtype.__get__")
 def dtype(self):
     return self._data.qdtype
 
@@ -140,14 +139,15 @@ def dequantize(input):
 _DTYPE_CHANGE = "Creation of quantized tensor requires quantized dtype like torch.quint8"
 
 
-@kernel("aten::float", "aten::double", "aten::half", "aten::int", "aten::long", "aten::bool")
+@kernel(*(f"torch.Tensor.{name}" for name in ("float", "double", "half", "bfloat16", "int", "long", "short", "char",
+                                               "byte", "bool")))
 def to_float_or_int(self):
-    """float(), int() ... change the dtype, which a quantized tensor cannot (their Python-number forms,
-    float(t) ..., share these aten names; item() gives the number)."""
+    """float(), int() ... change the dtype, which a quantized tensor cannot (float(t), int(t) ... give the
+    number, as item() does)."""
     raise RuntimeError(_DTYPE_CHANGE)
 
 
-@kernel("aten::to")
+@kernel("torch.Tensor.to")
 def to(self, *args, **kwargs):
     """A quantized tensor moves between devices; it cannot change dtype (dequantize() gives floats)."""
     from .._creation import parse_to_args
@@ -165,9 +165,14 @@ def to(self, *args, **kwargs):
     return _wrap(storage.QuantizedData.of(ints, data.qdtype, data.scale, data.zero_point))
 
 
-@kernel("aten::numpy", "aten::array", "aten::tolist")
+@kernel("torch.Tensor.numpy", "torch.Tensor.__array__")
 def numpy(self, *args, **kwargs):
     raise TypeError(f"Got unsupported ScalarType {self._data.qdtype.scalar_name}")
+
+
+@kernel("torch.Tensor.tolist")
+def tolist(self):
+    raise RuntimeError("load_scalar: invalid type")
 
 
 @kernel("aten::item")
@@ -176,6 +181,15 @@ def item(self):
     if self.numel() != 1:
         raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
     return float(storage.dequantize_data(self._data).reshape(()).item())
+
+
+for _kind in (int, float, complex):  # int(t), float(t), complex(t): the number item() gives
+    kernel(f"torch.Tensor.__{_kind.__name__}__")(lambda self, _kind=_kind: _kind(item(self)))
+
+
+@kernel("torch.Tensor.__index__")
+def not_an_index(self):
+    raise TypeError("only integer tensors of a single element can be converted to an index")
 
 
 # ----- shape ops and indexing: the integers move, the parameters stay ----------------------------------------
@@ -193,12 +207,14 @@ def _per_tensor_view(impl, name):
 
 
 _REORDER = ("permute", "transpose", "t", "expand")
-for _aten, _impl, _name in (("permute", shape.permute, "permute"), ("transpose", shape.transpose, "transpose"),
-                            ("t", shape.t, "t"), ("expand", shape.expand, "expand"),
-                            ("getitem", index.getitem, "indexing"), ("contiguous", convert.contiguous, "contiguous"),
-                            ("clone", convert.clone, "clone"), ("select", shape.select, "select"),
-                            ("narrow", shape.narrow, "narrow")):
-    kernel(f"aten::{_aten}")(_per_tensor_view(_impl, _name))
+for _entry, _impl, _name in (("aten::permute", shape.permute, "permute"),
+                             ("aten::transpose", shape.transpose, "transpose"), ("aten::t", shape.t, "t"),
+                             ("aten::expand", shape.expand, "expand"),
+                             ("torch.Tensor.__getitem__", index.getitem, "indexing"),
+                             ("aten::contiguous", convert.contiguous, "contiguous"),
+                             ("aten::clone", convert.clone, "clone"), ("aten::select", shape.select, "select"),
+                             ("aten::narrow", shape.narrow, "narrow")):
+    kernel(_entry)(_per_tensor_view(_impl, _name))
 
 
 def _channel_reshape(impl):
@@ -314,7 +330,7 @@ def equal(input, other):
 
 
 # ----- printing -------------------------------------------------------------------------------------------
-@kernel("aten::repr")
+@kernel("torch.Tensor.__repr__")
 def quantized_repr(self, *, tensor_contents=None):
     """torch's repr: the dequantized values, then size, dtype, scheme and parameters."""
     data = self._data
