@@ -125,6 +125,15 @@ def register_kernel(name, key):
 
 _KERNELS = {}  # aten name -> {dispatch key: kernel}, for the non-dense kinds
 
+# A kernel table entry saying "the op's own (dense) implementation serves this key".
+DENSE_IMPL = object()
+
+
+def share_dense_kernel(name, key):
+    """Tensors of `key` run the aten op `name` on its dense implementation, which reads only what their data
+    offers as an ndarray would (shape, dtype, device) or autograd state: metadata, `detach`, hooks, `repr`."""
+    _KERNELS.setdefault(name, {})[key] = DENSE_IMPL
+
 
 def track_nondense(tensor):
     """Count `tensor` as alive with a non-dense dispatch key until it is freed (the fast path stays off
@@ -202,6 +211,8 @@ def run(op, args, kwargs):
                 kernel = _KERNELS.get(op.name, {}).get(key)
                 if kernel is None:
                     raise not_implemented_for(op.name, key)
+                if kernel is DENSE_IMPL:
+                    kernel = op.impl
                 break
     if _multi_device[0]:
         tensors = _tensor_args(args, kwargs)
