@@ -55,6 +55,11 @@ class SparseData:
         return self.values
 
     @property
+    def device(self):
+        """The arrays' device, as CuPy reports it (`Tensor.get_device` asks it)."""
+        return self.values.device
+
+    @property
     def nnz(self):
         return int(self.values.shape[0])
 
@@ -120,9 +125,7 @@ class CsrData(SparseData):
 
     def rows(self):
         """The row of each stored entry (the COO row indices), int64."""
-        xp = self.xp
-        counts = xp.diff(self.crow_indices.astype(np.int64))
-        return xp.repeat(xp.arange(self.shape[0], dtype=np.int64), counts)
+        return rows_of_crow(self.crow_indices, self.nnz)
 
     def matrix(self):
         """This tensor as a SciPy (or cupyx) CSR matrix sharing its values array (made once, then kept)."""
@@ -153,6 +156,12 @@ def make_data(layout, shape, *arrays, **kwargs):
     data = cls(shape, *arrays, **kwargs)
     _dispatch.track_nondense(data)
     return data
+
+
+def rows_of_crow(crow, nnz):
+    """The row of each of the `nnz` entries of a CSR matrix: the last row whose start is at or before it."""
+    xp = array_module(crow)
+    return xp.searchsorted(crow, xp.arange(nnz, dtype=crow.dtype), side="right").astype(np.int64) - 1
 
 
 def _scipy_sparse(values):

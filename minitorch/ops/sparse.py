@@ -8,7 +8,7 @@ from .. import _creation, _dispatch
 from .._device import array_module
 from .._layout import sparse_coo, sparse_csr, strided
 from .._tensor import Tensor
-from ..backends.sparse import make_data
+from ..backends.sparse import make_data, rows_of_crow
 from ._core import make
 
 __all__ = ["sparse_coo_tensor", "sparse_csr_tensor"]
@@ -162,9 +162,6 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     if vals.ndim != 1:
         raise NotImplementedError("minitorch: hybrid sparse tensors (values with dense dimensions) are not "
                                   "supported")
-    if idx.shape[1] != vals.shape[0]:
-        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: {idx.shape[1]}, nnz "
-                           f"from values: {vals.shape[0]}")
     xp = array_module(idx)
     if size is None:
         size = tuple(int(m) + 1 for m in xp.max(idx, axis=1).tolist()) if idx.shape[1] else (0,) * idx.shape[0]
@@ -172,6 +169,9 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     if len(size) != idx.shape[0]:
         raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: len(size) = {len(size)}, "
                            f"sparse_dim = {idx.shape[0]}, dense_dim = 0")
+    if idx.shape[1] != vals.shape[0]:
+        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: {idx.shape[1]}, nnz "
+                           f"from values: {vals.shape[0]}")
     if idx.shape[1]:
         low, high = xp.min(idx, axis=1).tolist(), xp.max(idx, axis=1).tolist()
         for d, (lo, hi, n) in enumerate(zip(low, high, size)):
@@ -230,7 +230,7 @@ def check_csr(crow, col, vals, size):
     if nnz and (int(col.min()) < 0 or int(col.max()) >= size[1]):
         raise RuntimeError("`0 <= col_indices < ncols` is not satisfied.")
     if nnz > 1:
-        rows = xp.repeat(xp.arange(size[0]), steps.astype(np.int64))
+        rows = rows_of_crow(crow, nnz)
         same_row = rows[1:] == rows[:-1]
         if bool((same_row & (col[1:] <= col[:-1])).any()):
             raise RuntimeError("`col_indices[..., crow_indices[..., i - 1]:crow_indices[..., i]] for all i = 1, "

@@ -25,7 +25,15 @@ from . import _kernels  # noqa: F401 (registers the sparse kernels with the disp
 
 __all__ = ["mm", "sparsify"]
 
-mm = _dispatch.public(_mm, "torch.sparse.mm")
+
+
+def _sparse_mm(mat1, mat2):
+    """mat1 @ mat2 where mat1 is sparse (COO or CSR) and mat2 dense: a dense result. The gradient of mat1
+    keeps its sparsity pattern. Two dense matrices are simply multiplied."""
+    return _mm(mat1, mat2)
+
+
+mm = _dispatch.public(_sparse_mm, "torch.sparse.mm", aten="aten::_sparse_mm")
 
 
 def sparsify(module, index_dtype=int32):

@@ -108,18 +108,25 @@ def coalesced(data):
     return make_data(sparse_coo, data.shape, indices, values, coalesced=True)
 
 
-@kernel("coalesce", COO_KEYS)
+@kernel("coalesce", COO_KEYS + CSR_KEYS)
 def coalesce(input):
     """Sorted, distinct entries (repeats summed): the form `indices()` and `values()` need."""
+    _coo_only("coalesce", input)
     data = coalesced(input._data)
     if data is input._data:
         return input
     return make(data, "CoalesceBackward0", (input,), lambda g: (g,), saves=False)
 
 
-@kernel("is_coalesced", COO_KEYS)
+@kernel("is_coalesced", COO_KEYS + CSR_KEYS)
 def is_coalesced(input):
+    _coo_only("is_coalesced", input)
     return input._data.coalesced
+
+
+def _coo_only(method, input):
+    if input.layout is not sparse_coo:
+        raise dense_side.layout_error(method, dense_side.COO_ONLY, input)
 
 
 def csr_of_coo(data):
@@ -145,8 +152,8 @@ def to_sparse(input, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=
         return to_sparse_csr(input, dense_dim)
     if input.layout is sparse_coo:
         if sparse_dim is not None and sparse_dim != input.dim():
-            raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument !=self.sparse_dim() "
-                               "is not supported")
+            raise RuntimeError("to_sparse: conversion from Sparse to Sparse with sparse_dim argument "
+                               "!=self.sparse_dim() is not supported")
         return input
     data = input._data
     indices = data.xp.stack((data.rows(), data.col_indices.astype(np.int64)))
@@ -200,6 +207,15 @@ def sparse_dim(input):
 @kernel("dense_dim", COO_KEYS + CSR_KEYS)
 def dense_dim(input):
     return 0
+
+
+@kernel("sum", COO_KEYS + CSR_KEYS)
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """The sum of all entries (a dense 0-d tensor; its gradient is dense, as torch's)."""
+    if dim is not None or dtype is not None:
+        raise _dispatch.not_implemented_for("aten::sum", _dispatch.dispatch_key_of(input))
+    shape = input.shape
+    return make(input._data.values.sum(), "SumBackward0", (input,), lambda g: (g.expand(shape),), saves=False)
 
 
 @kernel("t", COO_KEYS)
@@ -301,7 +317,18 @@ def _check_product(sparse, dense, sparse_first):
 
 @kernel("mm", COO_KEYS + CSR_KEYS)
 def mm(input, mat2):
-    """sparse @ dense or dense @ sparse, a dense result (torch.mm, torch.sparse.mm, `@`)."""
+    """sparse @ dense or dense @ sparse, a dense result (torch.mm, `@`, matmul)."""
+    return product(input, mat2, "MmBackward0")
+
+
+@kernel("_sparse_mm", COO_KEYS + CSR_KEYS)
+def sparse_mm(mat1, mat2):
+    """torch.sparse.mm: the product of `mm`, recorded as torch's sparse addmm node."""
+    return product(mat1, mat2, "SparseAddmmBackward0")
+
+
+def product(input, mat2, node):
+    """input @ mat2, one of them sparse: a dense result; the sparse operand's gradient keeps its pattern."""
     if is_sparse(input) and is_sparse(mat2):
         raise NotImplementedError("minitorch: products of two sparse tensors are not implemented")
     if input.dim() != 2:
@@ -313,7 +340,7 @@ def mm(input, mat2):
         def backward(g):
             return (Tensor._wrap(with_values(s, masked_product(g._data, d, s))) if input._requires_grad else None,
                     Tensor._wrap(sparse_times(s, g._data, True)) if mat2._requires_grad else None)
-        return make(sparse_times(s, d), "SparseAddmmBackward0", (input, mat2), backward)
+        return make(sparse_times(s, d), node, (input, mat2), backward)
     _check_product(mat2, input, False)
     s, d = mat2._data, input._data
 
@@ -330,7 +357,7 @@ def matmul(input, other):
     raise NotImplementedError("minitorch: matmul with a sparse operand needs two matrices")
 
 
-@kernel("linear", CSR_KEYS)
+@kernel("linear", COO_KEYS + CSR_KEYS)
 def linear(input, weight, bias=None):
     """input @ weight.T + bias with a CSR weight: one SpMM per call. The gradient of the input is g @ weight
     (sparse again); the weight's is dense, as in torch."""
@@ -359,10 +386,3 @@ def linear(input, weight, bias=None):
     if bias is not None:
         return result.reshape(shape)
     return make(out.reshape(shape), "UnsafeViewBackward0", (result,), lambda g: (g.reshape(out.shape),), saves=False)
-
-
-@kernel("linear", COO_KEYS)
-def linear_coo(input, weight, bias=None):
-    raise RuntimeError(f"addmm_sparse_dense: expected either 'mat1' to have sparse layout and 'mat2' to have strided "
-                       f"layout, got 'mat1' with layout {dense_side.LAYOUT_NAMES[input.layout]} and 'mat2' with "
-                       f"layout {dense_side.LAYOUT_NAMES[weight.layout]}")
