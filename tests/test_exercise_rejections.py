@@ -20,7 +20,7 @@ import pytest
 from tests.exercises.wrong import solution
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTERS = [1, 2, 3, 4, 5, 6, 11]
+CHAPTERS = [1, 2, 3, 4, 5, 6, 8, 11]
 
 
 def graded_tests(chapter):
@@ -128,7 +128,9 @@ def test_no_notebook_definition_passes_an_exercise(chapter):
 def _run_with_pytorch(torch, chapter, names):
     """The objects `names` of tests/exercises/test_chNN.py, defined again with PyTorch in place of minitorch."""
     graded = importlib.import_module(f"tests.exercises.test_ch{chapter:02d}")
-    scope = {"torch": torch, "nn": torch.nn}
+    utils = {name: importlib.import_module(f"{torch.__name__}.nn.utils.{name}")
+             for name in ("prune", "parametrize", "parametrizations")}
+    scope = {"torch": torch, "nn": torch.nn, **utils}
     for name in names:
         exec(inspect.getsource(getattr(graded, name)), scope)
     return scope
@@ -143,6 +145,7 @@ PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorc
     4: ("predict_state_dict_keys", ["Block", "Puzzle"], lambda s: list(s["Puzzle"]().state_dict())),
     5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
     6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
+    8: ("predict_pruning_state", ["pruning_state"], lambda s: s["pruning_state"]()),
     11: ("predict_graph", [], lambda s: _torch_graph(s["torch"])),
 }
 
