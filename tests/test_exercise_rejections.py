@@ -20,7 +20,7 @@ import pytest
 from tests.exercises.wrong import solution
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTERS = [1, 2, 3, 4, 5, 6, 8, 11]
+CHAPTERS = [1, 2, 3, 4, 5, 6, 8, 9, 11]
 
 
 def graded_tests(chapter):
@@ -146,6 +146,7 @@ PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorc
     5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
     6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
     8: ("predict_pruning_state", ["pruning_state"], lambda s: s["pruning_state"]()),
+    9: ("predict_parametrized_state", ["parametrized_state"], lambda s: s["parametrized_state"]()),
     11: ("predict_graph", [], lambda s: _torch_graph(s["torch"])),
 }
 
