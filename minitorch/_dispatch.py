@@ -19,7 +19,7 @@ import functools
 import inspect
 import weakref
 
-from ._quiet import quiet as _fp_quiet, restore as _fp_restore
+from ._quiet import QUIET as _QUIET, get_state as _fp_get, reset_state as _fp_reset, set_state as _fp_set
 from .backends.meta import MetaDataError
 
 # True while no layer needs consulting; entries then call the implementation directly.
@@ -28,7 +28,7 @@ _PLAIN = [True]
 _function_modes = []  # TorchFunctionMode stack, innermost last
 _dispatch_modes = []  # TorchDispatchMode stack, innermost last
 _observers = []  # (enter(op, args, kwargs) -> token, exit(token)) pairs: the profiler's hooks
-_override_types = weakref.WeakSet()  # Tensor subclasses whose __torch_function__ is not disabled
+_override_types = set()  # weak references to the Tensor subclasses whose __torch_function__ is not disabled
 _disabled = {"subclass": 0, "all": 0}  # nesting depth of DisableTorchFunctionSubclass / DisableTorchFunction
 _nondense = [0]  # live tensors whose dispatch key is not dense (sparse, quantized ...)
 _foreign = [0]  # live objects, not Tensors, whose type defines __torch_function__ and asked to be counted
@@ -226,11 +226,12 @@ def run(op, args, kwargs):
 def _observed(op, kernel, args, kwargs):
     """Run the kernel (NumPy's floating-point warnings off) between the observers' enter and leave calls."""
     tokens = [enter(op, args, kwargs) for enter, _ in _observers]
-    quiet = _fp_quiet()
+    quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
     try:
         return kernel(*args, **kwargs)
     finally:
-        _fp_restore(quiet)
+        if quiet is not None:
+            _fp_reset(quiet)
         for (_, leave), token in zip(reversed(_observers), reversed(tokens)):
             leave(token)
 
@@ -298,7 +299,7 @@ def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=Non
 
     def entry(*args, **kwargs):
         if _PLAIN[0]:
-            quiet = _fp_quiet()
+            quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
             try:
                 return impl(*args, **kwargs)
             except Exception as exc:
@@ -307,7 +308,8 @@ def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=Non
                         raise _meta_unsupported(op) from None
                     raise
             finally:
-                _fp_restore(quiet)
+                if quiet is not None:
+                    _fp_reset(quiet)
         return _call(info, args, kwargs)
     info = _describe(entry, impl, name, op, torch_args, self_typed, func)
     return entry
@@ -321,7 +323,7 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
 
     def entry(self, other):
         if _PLAIN[0]:
-            quiet = _fp_quiet()
+            quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
             try:
                 return impl(self, other)
             except TypeError:
@@ -330,7 +332,8 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
             except MetaDataError:
                 raise _meta_unsupported(op) from None
             finally:
-                _fp_restore(quiet)
+                if quiet is not None:
+                    _fp_reset(quiet)
         try:
             return _call(info, (self, other), {})
         except TypeError:
@@ -544,8 +547,13 @@ def pop_dispatch_mode():
 def note_subclass(cls):
     """Called for every new Tensor subclass: those that override __torch_function__ switch the slow path on."""
     if _overrides(cls):
-        _override_types.add(cls)
+        _override_types.add(weakref.ref(cls, _forget_type))
         _refresh()
+
+
+def _forget_type(ref):
+    _override_types.discard(ref)
+    _refresh()
 
 
 class _Disable:

@@ -632,7 +632,8 @@ class Module:
         return full, non_full
 
     def _run_forward_pre_hooks(self, args, kwargs):
-        for hook_id, hook in itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items()):
+        # a snapshot, as torch takes: a hook may remove itself or register others for later calls
+        for hook_id, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -647,13 +648,13 @@ class Module:
         return args, kwargs
 
     def _forward_hooks_in_order(self):
-        """(hook_id, hook, with_kwargs, always_call) for the global then the local forward hooks."""
-        for hook_id, hook in _global_forward_hooks.items():
-            yield (hook_id, hook, hook_id in _global_forward_hooks_with_kwargs,
-                   hook_id in _global_forward_hooks_always_called)
-        for hook_id, hook in self._forward_hooks.items():
-            yield (hook_id, hook, hook_id in self._forward_hooks_with_kwargs,
-                   hook_id in self._forward_hooks_always_called)
+        """(hook_id, hook, with_kwargs, always_call) for the global then the local forward hooks, as they are
+        when the call starts (hooks added or removed by a hook take effect from the next call)."""
+        return [(hook_id, hook, hook_id in _global_forward_hooks_with_kwargs,
+                 hook_id in _global_forward_hooks_always_called)
+                for hook_id, hook in _global_forward_hooks.items()] + \
+            [(hook_id, hook, hook_id in self._forward_hooks_with_kwargs, hook_id in self._forward_hooks_always_called)
+             for hook_id, hook in self._forward_hooks.items()]
 
     def _call_impl(self, *args, **kwargs):
         """forward pre-hooks, backward-hook setup on the inputs, forward, forward hooks, backward-hook setup
