@@ -370,7 +370,18 @@ plt.show()
 # The dense layer's time does not depend on the zeros. The sparse one falls with the number of stored
 # entries, and passes below the dense one somewhere in the middle: there, pruning starts to pay in time as
 # well as in memory. `benchmarks/bench_sparse.py` measures a Linear(4096, 4096) at 90% and 95% sparsity,
-# with PyTorch's own CSR tensors beside minitorch's.
+# with PyTorch's own CSR tensors beside minitorch's. On a busy 2-core machine it gave (medians of 3 rounds;
+# the times are rough, the sizes exact):
+#
+# | Linear(4096, 4096) | minitorch CSR / dense | PyTorch CSR / dense |
+# | --- | --- | --- |
+# | 90%: weight memory | 0.20x (12.8 of 64 MiB) | 0.30x (int64 indices) |
+# | 90%: saved file | 0.20x | 0.50x |
+# | 95%: batch-1 forward | 27x faster | 0.6x (slower than dense) |
+# | 95%: batch-8 forward | 17x faster | 2.2x faster |
+#
+# In this run PyTorch's CSR layer beat its dense one only with several rows in the batch; minitorch's, on
+# SciPy's sparse product, already at batch 1.
 #
 # ## Under the hood
 #
