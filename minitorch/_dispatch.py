@@ -125,6 +125,15 @@ def register_kernel(name, key):
 
 _KERNELS = {}  # aten name -> {dispatch key: kernel}, for the non-dense kinds
 
+# A kernel table entry saying "the op's own (dense) implementation serves this key".
+DENSE_IMPL = object()
+
+
+def share_dense_kernel(name, key):
+    """Tensors of `key` run the aten op `name` on its dense implementation, which reads only what their data
+    offers as an ndarray would (shape, dtype, device) or autograd state: metadata, `detach`, hooks, `repr`."""
+    _KERNELS.setdefault(name, {})[key] = DENSE_IMPL
+
 
 def track_nondense(tensor):
     """Count `tensor` as alive with a non-dense dispatch key until it is freed (the fast path stays off
@@ -194,15 +203,7 @@ def run(op, args, kwargs):
         finally:
             _dispatch_modes.append(mode)
             _refresh()
-    kernel = op.impl
-    if _nondense[0]:
-        for t in _tensor_args(args, kwargs):
-            key = getattr(type(t._data), "dispatch_key", None)
-            if key is not None:
-                kernel = _KERNELS.get(op.name, {}).get(key)
-                if kernel is None:
-                    raise not_implemented_for(op.name, key)
-                break
+    kernel = _kernel_for(op.name, op.impl, args, kwargs) if _nondense[0] else op.impl
     if _multi_device[0]:
         tensors = _tensor_args(args, kwargs)
         if tensors:
@@ -210,6 +211,21 @@ def run(op, args, kwargs):
             with _on_device_of(tensors[0]._data):
                 return _observed(op, kernel, args, kwargs)
     return _observed(op, kernel, args, kwargs)
+
+
+def _kernel_for(name, impl, args, kwargs, required=True):
+    """The kernel registered under `name` for the dispatch key of the first tensor argument of a non-dense
+    kind (impl for dense ones). Without one: torch's "Could not run" error, or impl when not `required`."""
+    for t in _tensor_args(args, kwargs):
+        key = getattr(type(t._data), "dispatch_key", None)
+        if key is not None:
+            kernel = _KERNELS.get(name, {}).get(key)
+            if kernel is None:
+                if not required:
+                    return impl
+                raise not_implemented_for(name, key)
+            return impl if kernel is DENSE_IMPL else kernel
+    return impl
 
 
 def _observed(op, kernel, args, kwargs):
@@ -487,8 +503,11 @@ def _call(info, args, kwargs):
             args, kwargs = _torch_call_form(info, args, kwargs)
             return handle(info.func, overloaded, args, kwargs, python_level=info.torch_args is not None)
     op = info.op
-    if op.name is None:  # not an operator: it runs the operators it needs itself
-        return op.impl(*args, **kwargs)
+    if op.name is None:  # not an operator: it runs the operators it needs itself, unless a tensor kind
+        impl = op.impl  # replaces it (a sparse tensor's numpy() refuses)
+        if _nondense[0]:
+            impl = _kernel_for(_default_aten(info.name), impl, args, kwargs, required=False)
+        return impl(*args, **kwargs)
     return run(op, args, kwargs)
 
 

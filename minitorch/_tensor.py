@@ -152,7 +152,7 @@ class Tensor:
 
     @property
     def is_cpu(self):
-        return type(self._data) is np.ndarray
+        return type(self._data) is np.ndarray or self.device.type == "cpu"
 
     @property
     def is_meta(self):

@@ -101,6 +101,10 @@ OPS = {
     # linear algebra
     "vdot": ("vv", (), {}), "matrix_exp": ("Q", (), {}), "geqrf": ("m", (), {}), "orgqr": ("mg", (), {}),
     "norm_except_dim": ("x", (2, 0), {}), "_weight_norm": ("xA", (), {"dim": 0}),
+    # sparse layouts: on a dense (meta) tensor the sparse-only methods raise torch's layout errors
+    **{name: ("x", (), {}) for name in ("to_dense", "values", "indices", "crow_indices", "col_indices", "coalesce",
+                                        "is_coalesced", "_nnz", "sparse_dim", "dense_dim", "to_sparse",
+                                        "to_sparse_csr")},
 }
 
 # torch.linalg: name -> (input letters, extra args, keyword args)
@@ -147,6 +151,8 @@ NOT_OPS = {
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
     "empty_like", "full_like", "eye", "arange", "linspace", "logspace", "rand", "randn", "randint",
     "randperm", "normal", "rand_like", "randn_like", "randint_like",
+    # sparse factories, whose index arrays need values (tested in test_sparse.py)
+    "sparse_coo_tensor", "sparse_csr_tensor",
 }
 
 

@@ -6,5 +6,6 @@ from . import linalg
 from . import index, random
 from . import sorting
 from . import decompositions, norms
+from . import sparse
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms, sparse)
