@@ -2,9 +2,9 @@
 Write `import minitorch as torch` and use the torch API."""
 from ._malloc import keep_freed_memory as _keep_freed_memory
 _keep_freed_memory()
-from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, half, float,
-                     double, short, int, long, dtype, get_default_dtype, set_default_dtype, promote_types,
-                     result_type)
+from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64,
+                     complex128, half, float, double, short, int, long, cfloat, cdouble, dtype, get_default_dtype,
+                     set_default_dtype, promote_types, result_type)
 from ._device import device
 from ._layout import layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc
 from ._size import Size

@@ -87,6 +87,20 @@ class _Formatter:
         return text.rjust(self.max_width)
 
 
+class _ComplexFormatter:
+    """Complex elements as torch prints them: the real parts and the imaginary parts each get their own
+    _Formatter (style and width), joined as `1.5000+2.0000j`."""
+
+    def __init__(self, values):
+        self.real, self.imag = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.max_width = self.real.max_width + self.imag.max_width + 1  # the `j`
+
+    def format(self, value):
+        value = complex(value)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return self.real.format(value.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _summarized(a):
     """Only the elements a summarised print shows: `edgeitems` from each end of every dimension."""
     edge = PRINT_OPTS.edgeitems
@@ -172,10 +186,12 @@ def tensor_repr(t):
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(f"size={tuple(data.shape)}")
-        if dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
+        if dtype not in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
+                         _dtype.bool):
             suffixes.append(f"dtype={dtype}")
         summarize = data.size > PRINT_OPTS.threshold
-        fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1), dtype.is_floating_point)
+        shown = (_summarized(data) if summarize else data).reshape(-1)
+        fmt = _ComplexFormatter(shown) if dtype.is_complex else _Formatter(shown, dtype.is_floating_point)
         body = _nested(data, indent, summarize, fmt)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

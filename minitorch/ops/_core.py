@@ -93,7 +93,7 @@ def _to_device_array(t, like):
 
 
 # Python numbers an op accepts in place of a tensor operand.
-SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+SCALAR_TYPES = (bool, int, float, complex, np.bool_, np.integer, np.floating, np.complexfloating)
 
 _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
                for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
@@ -139,7 +139,10 @@ def binary(a, b):
         if isinstance(b, np.generic):
             b = b.item()
         kind = ad.dtype.kind
-        if kind == "f" or _is_bf16(ad):
+        if isinstance(b, complex) and kind != "c":  # a complex number makes the op complex
+            ad = ad.astype(_dtype.result_type(a, b).np)
+            kind = "c"
+        if kind in "fc" or _is_bf16(ad):
             return ad, ad.dtype.type(b) if NUMPY1 else b, None
         if isinstance(b, float):
             ad = ad.astype(_dtype.get_default_dtype().np)

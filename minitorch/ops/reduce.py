@@ -77,7 +77,7 @@ def _check_nonempty(name, data, dims, all_dims):
 
 
 def _require_float(name, input):
-    if not input.is_floating_point():
+    if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {_dtype_name(input.dtype)}")
 
@@ -100,33 +100,28 @@ def _numpy_names(fn):
     return op
 
 
-class _ValuesIndices(tuple):
-    """What torch.max(x, dim) and friends return (torch.return_types.<op>): a (values, indices) tuple
-    whose items are also the attributes `values` and `indices`."""
+class _ReturnType(tuple):
+    """What torch.max(x, dim), torch.linalg.qr and friends return (torch.return_types.<op>): a tuple whose
+    items are also attributes named by the class's `_fields` (values and indices, Q and R ...)."""
 
     __slots__ = ()
-    n_fields = n_sequence_fields = 2
+    _fields = ()
     n_unnamed_fields = 0
 
     def __new__(cls, sequence):
         return tuple.__new__(cls, sequence)
 
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
     def __repr__(self):
-        return f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        items = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{items})"
 
 
-def return_type(name):
-    """The torch.return_types.<name> class of a (values, indices) result."""
-    return type(name, (_ValuesIndices,), {"__slots__": (), "__module__": "torch.return_types",
-                                          "__qualname__": name})
+def return_type(name, fields=("values", "indices")):
+    """The torch.return_types.<name> class of a result with these named items."""
+    namespace = {"__slots__": (), "__module__": "torch.return_types", "__qualname__": name, "_fields": fields,
+                 "n_fields": len(fields), "n_sequence_fields": len(fields)}
+    namespace.update({field: property(lambda self, i=i: self[i]) for i, field in enumerate(fields)})
+    return type(name, (_ReturnType,), namespace)
 
 
 _MAX_RESULT, _MIN_RESULT = return_type("max"), return_type("min")
