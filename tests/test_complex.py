@@ -150,3 +150,15 @@ def test_real_leaf_gets_real_gradient():
     (x * (1 + 2j)).abs().sum().backward()
     assert x.grad.dtype is minitorch.float32
     np.testing.assert_allclose(x.grad.numpy(), [5 ** 0.5] * 2, rtol=1e-6)
+
+
+def test_save_and_load(tmp_path, torch):
+    z = minitorch.tensor([[1 + 2j, -0.5j]])
+    minitorch.save({"z": z, "kind": minitorch.complex64}, tmp_path / "z.pt")
+    loaded = minitorch.load(tmp_path / "z.pt")
+    assert loaded["z"].dtype is minitorch.complex64 and loaded["z"].tolist() == z.tolist()
+    assert loaded["kind"] is minitorch.complex64
+    from safetensors.torch import load_file  # the file is a safetensors file torch reads too
+    assert load_file(tmp_path / "z.pt")["z"].tolist() == z.tolist()
+    with pytest.raises(TypeError, match="cannot store a tensor of dtype torch.complex128"):
+        minitorch.save(z.cdouble(), tmp_path / "w.pt")
