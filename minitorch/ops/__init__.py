@@ -5,7 +5,7 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
-from . import complex, elementwise, special, scan, statistics
+from . import complex, elementwise, special, scan, statistics, arrange, views
 
 MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, complex, elementwise, special,
-           scan, statistics)
+           scan, statistics, arrange, views)
