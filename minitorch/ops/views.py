@@ -9,7 +9,7 @@ from .._tensor import Tensor, _wrap_dim
 from ._core import make, sum_to
 from .index import index_add
 from .inplace import check_inplace
-from .shape import (_basic, _diagonal_view, _mark_view, _view, _zeros, alias, diagonal, expand, narrow, permute,
+from .shape import (_basic, _mark_view, _view, _zeros, alias, diagonal, expand, narrow, permute,
                     select, split, split_with_sizes, squeeze, t, transpose, unbind, unsqueeze, view)
 
 
@@ -151,19 +151,18 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose diagonal (offset, of the new dims dim1 and dim2) holds the last dim of `input`, zeros
     elsewhere."""
-    n = input.shape[-1] + abs(offset) if input.ndim else abs(offset) + 1
     ndim = input.ndim + 1
     d1, d2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    rest = [s for s in input.shape[:-1]]
-    shape = []
-    batch = iter(rest)
-    for axis in range(ndim):
-        shape.append(n if axis in (d1, d2) else next(batch))
-    xp = array_module(input._data)
-    out = xp.zeros(shape, input._data.dtype)
-    _diagonal_view(out, offset, d1, d2)[...] = input._data
+    data = input._data if input.ndim else input._data.reshape(1)
+    length = data.shape[-1]
+    n = length + abs(offset)
+    xp = array_module(data)
+    square = xp.zeros(data.shape[:-1] + (n, n), data.dtype)  # the two new dims last, moved into place after
+    steps = xp.arange(length)
+    square[..., steps + max(-offset, 0), steps + max(offset, 0)] = data
+    out = xp.moveaxis(square, (-2, -1), (d1, d2))
     return make(out, "DiagEmbedBackward0", (input,), lambda g: (diagonal(g, offset, d1, d2),), saves=False)
 
 
