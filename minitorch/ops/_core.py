@@ -64,7 +64,7 @@ def save_output(result, backward):
 def make_multi(datas, name, inputs, backward, saves=False):
     """Like `make` for an op with several outputs sharing one node; backward gets one grad per output
     (None for outputs that received none)."""
-    outs = tuple(_wrap(d) for d in datas)
+    outs = tuple(_wrap(np.asarray(d) if isinstance(d, np.generic) else d) for d in datas)
     if _grad_state["enabled"] and any(t is not None and t._requires_grad for t in inputs):
         saved = None
         if saves is not False:
@@ -72,7 +72,8 @@ def make_multi(datas, name, inputs, backward, saves=False):
         node = node_type(name)(backward, tuple(gradient_edge(t) if t is not None else (None, 0) for t in inputs),
                                saves is not False, len(outs), saved)
         for i, o in enumerate(outs):
-            o._grad_fn, o._output_nr, o._requires_grad = node, i, True
+            if o._data.dtype.kind in "fc" or _is_bf16(o._data):  # integer outputs (indices, pivots) have no gradient
+                o._grad_fn, o._output_nr, o._requires_grad = node, i, True
     return outs
 
 
