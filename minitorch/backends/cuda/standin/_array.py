@@ -65,8 +65,8 @@ def wrap(result, sources=()):
         return out
     if isinstance(result, np.generic):
         return ndarray._new(np.asarray(result))
-    if type(result) in (list, tuple):
-        return type(result)(wrap(r, sources) for r in result)
+    if isinstance(result, (list, tuple)):  # NumPy's named results (svd, eigh ...) come back as CuPy's tuples
+        return (list if isinstance(result, list) else tuple)(wrap(r, sources) for r in result)
     return result
 
 
