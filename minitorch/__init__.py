@@ -14,6 +14,12 @@ from . import _entries
 _entries.bind_tensor()
 globals().update(_entries.functions())  # the torch.* functions (add, exp, matmul, cat, zeros ...), each an entry
 from ._creation import from_dlpack
+from . import _factories
+globals().update(_entries.factories(_factories))
+from ._type_info import finfo, iinfo, can_cast
+from ._legacy import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, ByteTensor, CharTensor, ShortTensor,
+                      IntTensor, LongTensor, BoolTensor, set_default_tensor_type)
+from ._functional import vmap, cond, while_loop, compile, typename, is_tensor
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled

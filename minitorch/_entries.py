@@ -160,6 +160,11 @@ def functions():
     return out
 
 
+def factories(module):
+    """{name: public entry} for the factory functions of `module` (its `__all__`)."""
+    return {name: _dispatch.public(getattr(module, name), f"torch.{name}") for name in module.__all__}
+
+
 def _method_implementations():
     """{name: implementation} of every Tensor method, in-place variants included (before they pass the door)."""
     methods = {name: Tensor.__dict__[name] for name in TENSOR_METHODS if callable(Tensor.__dict__[name])}

@@ -494,6 +494,8 @@ class Tensor:
         may also be such a name."""
         if dtype is None:
             return type_name(self.dtype, self.is_cuda)
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):  # torch.FloatTensor
+            return self.to(dtype.dtype)
         if isinstance(dtype, str):
             name = dtype
             device = "cuda" if name.startswith("torch.cuda.") else "cpu"

@@ -5,7 +5,7 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
-from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra
+from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc
 
 MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, complex, elementwise, special,
-           scan, statistics, arrange, views, products, linalg_extra)
+           scan, statistics, arrange, views, products, linalg_extra, misc)
