@@ -23,7 +23,7 @@ from ._functional import vmap, cond, while_loop, compile, typename, is_tensor
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from . import autograd, cuda, linalg
+from . import autograd, cuda, fft, linalg
 from . import nn
 from . import optim
 from . import overrides

@@ -5,7 +5,7 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
-from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc
+from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft
 
 MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, complex, elementwise, special,
-           scan, statistics, arrange, views, products, linalg_extra, misc)
+           scan, statistics, arrange, views, products, linalg_extra, misc, fft)
