@@ -6,6 +6,7 @@ from . import linalg
 from . import index, random
 from . import sorting
 from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft
+from . import indexing
 
 MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, complex, elementwise, special,
-           scan, statistics, arrange, views, products, linalg_extra, misc, fft)
+           scan, statistics, arrange, views, products, linalg_extra, misc, fft, indexing)
