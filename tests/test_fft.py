@@ -4,7 +4,6 @@ input cut or zero-padded (n / s), over chosen dims, for real and complex input; 
 double backward of real functions of the spectra (view_as_real)."""
 import warnings
 
-import numpy as np
 import pytest
 
 from tests._core_parity import raises_same, same

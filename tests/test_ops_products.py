@@ -2,7 +2,6 @@
 sublist form), tensordot, kron, inner, vdot, addmm / addmv / addr / addbmm / baddbmm (beta, alpha, in place),
 chain_matmul, trace, cross and linalg.cross, dist and cdist (every p, both compute modes): values, dtypes, grad_fn
 names, gradients and errors; float64 gradcheck with double backward."""
-import numpy as np
 import pytest
 
 from tests._core_parity import raises_same, same

@@ -5,8 +5,9 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
+from . import decompositions, norms
 from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft
 from . import indexing
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, complex, elementwise, special,
-           scan, statistics, arrange, views, products, linalg_extra, misc, fft, indexing)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms, complex,
+           elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft, indexing)

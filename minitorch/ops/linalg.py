@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 
-from .._device import array_module
+from .. import _warnings
 from .._tensor import Tensor
-from ._core import broadcast_shapes, make, sum_to
-from .pointwise import _dtype_name, mul
+from ._core import accumulator, broadcast_shapes, make, sum_to, widened
+from .pointwise import _conj, _dtype_name, mul
 
 # the C++ element type names that torch's mm/matmul dtype errors print
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -95,16 +95,45 @@ def _mT(t):
     return t.transpose(-2, -1)
 
 
+def _mH(t):
+    """The conjugate transpose (the transpose of a real tensor): the gradients of complex products use it."""
+    return _conj(_mT(t))
+
+
 # ----- the fixed-rank products --------------------------------------------------------------------------
-def dot(input, tensor):
-    _check_tensor("dot", "tensor", 2, tensor)
-    a, b = input._data, tensor._data
+def product(a, b):
+    """a @ b on arrays; half and bfloat16 operands are multiplied in float32 and the result rounded once, as
+    torch accumulates them (NumPy would return float32 for bfloat16)."""
+    if accumulator(a) is None:
+        return a @ b
+    return (widened(a) @ widened(b)).astype(a.dtype)
+
+
+def _dot(node, input, other):
+    a, b = input._data, other._data
     _check_dot(a, b)
 
     def backward(g):
-        return (g * tensor if input._requires_grad else None,
-                g * input if tensor._requires_grad else None)
-    return make(array_module(a).dot(a, b), "DotBackward0", (input, tensor), backward)
+        return (g * _conj(other) if input._requires_grad else None,
+                g * _conj(input) if other._requires_grad else None)
+    return make(product(a, b), node, (input, other), backward)
+
+
+def dot(input, tensor):
+    _check_tensor("dot", "tensor", 2, tensor)
+    return _dot("DotBackward0", input, tensor)
+
+
+def vdot(input, other):
+    """The dot product of two 1-D tensors, conjugating the first (which changes nothing for real ones)."""
+    _check_tensor("vdot", "other", 2, other)
+    a, b = input._data, other._data
+    _check_dot(a, b)
+
+    def backward(g):
+        return (_conj(g) * other if input._requires_grad else None,
+                g * input if other._requires_grad else None)
+    return make(product(a.conj() if a.dtype.kind == "c" else a, b), "VdotBackward0", (input, other), backward)
 
 
 def mv(input, vec):
@@ -113,9 +142,9 @@ def mv(input, vec):
     _check_mv(a, b)
 
     def backward(g):
-        return (outer(g, vec) if input._requires_grad else None,
-                mv(_mT(input), g) if vec._requires_grad else None)
-    return make(a @ b, "MvBackward0", (input, vec), backward)
+        return (outer(g, _conj(vec)) if input._requires_grad else None,
+                mv(_mH(input), g) if vec._requires_grad else None)
+    return make(product(a, b), "MvBackward0", (input, vec), backward)
 
 
 def mm_grads(g, mat1, mat2):
@@ -126,15 +155,15 @@ def mm_grads(g, mat1, mat2):
         if operand._data.flags.f_contiguous and not operand._data.flags.c_contiguous:
             return _mT(mm(_mT(right), _mT(left)))
         return mm(left, right)
-    return (like(mat1, g, _mT(mat2)) if mat1._requires_grad else None,
-            like(mat2, _mT(mat1), g) if mat2._requires_grad else None)
+    return (like(mat1, g, _mH(mat2)) if mat1._requires_grad else None,
+            like(mat2, _mH(mat1), g) if mat2._requires_grad else None)
 
 
 def mm(input, mat2):
     _check_tensor("mm", "mat2", 2, mat2)
     a, b = input._data, mat2._data
     _check_mm(a, b)
-    return make(a @ b, "MmBackward0", (input, mat2), lambda g: mm_grads(g, input, mat2))
+    return make(product(a, b), "MmBackward0", (input, mat2), lambda g: mm_grads(g, input, mat2))
 
 
 def bmm(input, mat2):
@@ -143,9 +172,9 @@ def bmm(input, mat2):
     _check_bmm(a, b)
 
     def backward(g):
-        return (bmm(g, _mT(mat2)) if input._requires_grad else None,
-                bmm(_mT(input), g) if mat2._requires_grad else None)
-    return make(a @ b, "BmmBackward0", (input, mat2), backward)
+        return (bmm(g, _mH(mat2)) if input._requires_grad else None,
+                bmm(_mH(input), g) if mat2._requires_grad else None)
+    return make(product(a, b), "BmmBackward0", (input, mat2), backward)
 
 
 def outer(input, vec2):
@@ -228,7 +257,7 @@ def _matmul(input, other, name):
     """The general product: 1-D operands become a row / column matrix, batch dims broadcast; the gradient
     of a broadcast operand is summed back to its shape."""
     a, b = input._data, other._data
-    out = a @ b
+    out = product(a, b)
 
     def backward(g):
         left = input if a.ndim > 1 else input.reshape(1, -1)
@@ -236,9 +265,9 @@ def _matmul(input, other, name):
         g = g.reshape(_matrix_shape(out.shape, a.ndim, b.ndim))
         ga = gb = None
         if input._requires_grad:
-            ga = sum_to(matmul(g, _mT(right)), left.shape).reshape(a.shape)
+            ga = sum_to(matmul(g, _mH(right)), left.shape).reshape(a.shape)
         if other._requires_grad:
-            gb = sum_to(matmul(_mT(left), g), right.shape).reshape(b.shape)
+            gb = sum_to(matmul(_mH(left), g), right.shape).reshape(b.shape)
         return ga, gb
     return make(out, name, (input, other), backward)
 
@@ -249,8 +278,14 @@ def _matrix_shape(shape, d1, d2):
     return shape[:-1] + (1,) + shape[-1:] if d1 == 1 else shape
 
 
-__all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "ger"]
-ger = outer
+def ger(input, vec2):
+    """outer, under its deprecated name (with torch's warning)."""
+    _warnings.warn("torch.ger is deprecated and will be removed in a future PyTorch release. Use torch.outer "
+                   "instead.")
+    return outer(input, vec2)
+
+
+__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "ger"]
 _METHODS = {name: globals()[name] for name in __all__}
 _METHODS.update({
     "__matmul__": lambda self, other: matmul(self, other) if isinstance(other, Tensor) else NotImplemented,

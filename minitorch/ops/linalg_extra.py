@@ -12,10 +12,11 @@ import numpy as np
 
 from .. import _dtype, _warnings
 from .._device import array_module
-from .._tensor import Tensor, _wrap_dim
-from ._core import broadcast_shapes, make, make_multi
+from .._tensor import Tensor
+from ._core import broadcast_shapes, make, make_multi, sum_to
+from .decompositions import LinAlgError, _check_matrix, _check_square, _eye_like
 from .linalg import _mT, matmul, mm
-from .pointwise import _dtype_name, _zeros_like, abs, log, sign, where
+from .pointwise import _dtype_name, _zeros_like, where
 from .reduce import return_type, sum
 from .shape import diagonal, expand, reshape, tril, triu
 
@@ -29,35 +30,6 @@ _LU = return_type("linalg_lu", ("P", "L", "U"))
 _LU_UNPACK = return_type("lu_unpack", ("P", "L", "U"))
 _LSTSQ = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 _TRIANGULAR_SOLVE = return_type("triangular_solve", ("solution", "cloned_coefficient"))
-
-
-class LinAlgError(RuntimeError):
-    """A linear algebra routine failed on its input (a singular matrix ...): torch.linalg.LinAlgError."""
-
-
-LinAlgError.__module__, LinAlgError.__name__, LinAlgError.__qualname__ = "torch._C", "_LinAlgError", "_LinAlgError"
-
-
-# ----- checks -----------------------------------------------------------------------------------------------------
-def _check_square(op, A):
-    if A.ndim < 2:
-        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
-    if not A.dtype.is_floating_point:
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_dtype_name(A.dtype)}")
-    if A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
-                           f"{A.shape[-1]} matrices")
-
-
-def _check_matrix(op, A):
-    if A.ndim < 2:
-        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
-    if not A.dtype.is_floating_point:
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_dtype_name(A.dtype)}")
-
-
-def _eye(like, n):
-    return Tensor._wrap(array_module(like._data).eye(n, dtype=like._data.dtype))
 
 
 def _batch_label(batch_index, batched):
@@ -412,7 +384,7 @@ def cholesky_inverse(L, upper=False):
     """The inverse of L L^T (U^T U with upper=True), from the Cholesky factor."""
     lower = _mT(L) if upper else L
     n = L.shape[-1]
-    eye = expand(_eye(L, n), L.shape)
+    eye = expand(_eye_like(L, n), L.shape)
     X = solve_triangular(_mT(lower), solve_triangular(lower, eye, upper=False), upper=True)
     return make(X._data, "CholeskyInverseBackward0", (X,), lambda g: (g,), saves=False)
 
@@ -448,15 +420,9 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
             gB = solve_triangular(_mT(A), g, upper=not upper, left=False, unitriangular=unitriangular)
             gA = -_mT(X) @ gB
         gA = triu(gA, 1 if unitriangular else 0) if upper else tril(gA, -1 if unitriangular else 0)
-        return (_sum_batch(gA, A.shape) if A._requires_grad else None,
-                _sum_batch(gB, B.shape) if B._requires_grad else None)
+        return (sum_to(gA, A.shape) if A._requires_grad else None,
+                sum_to(gB, B.shape) if B._requires_grad else None)
     return make(x.astype(A._data.dtype, copy=False), "LinalgSolveTriangularBackward0", (A, B), backward)
-
-
-def _sum_batch(g, shape):
-    """g summed over the batch dims that broadcasting added."""
-    from ._core import sum_to
-    return sum_to(g, shape)
 
 
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
@@ -538,7 +504,7 @@ def _pinv_grad(A, P, g):
     """The gradient of P = pinv(A) for A of constant rank:
     -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A)."""
     m, n = A.shape[-2], A.shape[-1]
-    eye_m, eye_n = _eye(A, m), _eye(A, n)
+    eye_m, eye_n = _eye_like(A, m), _eye_like(A, n)
     return (-_mT(P) @ g @ _mT(P) + (eye_m - A @ P) @ _mT(g) @ P @ _mT(P)
             + _mT(P) @ P @ _mT(g) @ (eye_n - P @ A))
 
@@ -602,7 +568,7 @@ def matrix_power(A, n):
     """A multiplied by itself n times (n < 0: the inverse's power; n = 0: the identity)."""
     _check_square("linalg.matrix_power", A)
     if n == 0:  # identities copied into a clone of A, as torch does (A gets a zero gradient)
-        return A.clone().copy_(expand(_eye(A, A.shape[-1]), A.shape))
+        return A.clone().copy_(expand(_eye_like(A, A.shape[-1]), A.shape))
     base = inv(A) if n < 0 else A
     k = -n if n < 0 else n
     if k == 1:
@@ -700,8 +666,7 @@ LINALG = {"inv": inv, "inv_ex": inv_ex, "det": det, "slogdet": linalg_slogdet, "
           "cholesky_ex": cholesky_ex, "eigh": eigh, "eigvalsh": eigvalsh, "solve_triangular": solve_triangular,
           "lu_factor": lu_factor, "lu_factor_ex": lu_factor_ex, "lu": linalg_lu, "lu_solve": linalg_lu_solve,
           "pinv": pinv, "lstsq": lstsq, "matrix_rank": matrix_rank, "matrix_power": matrix_power,
-          "multi_dot": multi_dot, "vecdot": vecdot, "vander": linalg_vander, "diagonal": linalg_diagonal,
-          "LinAlgError": LinAlgError}
+          "multi_dot": multi_dot, "vecdot": vecdot, "vander": linalg_vander, "diagonal": linalg_diagonal}
 _METHODS = {name: globals()[name] for name in ("inverse", "det", "logdet", "slogdet", "cholesky_solve",
                                                 "cholesky_inverse", "pinverse", "matrix_power", "triangular_solve",
                                                 "cholesky", "lu", "lu_solve")}

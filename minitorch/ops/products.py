@@ -1,4 +1,4 @@
-"""Products beyond matmul: einsum, tensordot, kron, inner, vdot, the scaled-and-added products (addmm, addmv,
+"""Products beyond matmul: einsum, tensordot, kron, inner, the scaled-and-added products (addmm, addmv,
 addr, addbmm, baddbmm), trace, cross, pairwise distances (cdist) and dist. Each forward is followed by its
 backward; einsum and tensordot are written, as torch writes them, as permutes, reshapes and batched matrix
 products, so they differentiate through those."""
@@ -11,8 +11,8 @@ from .. import _dtype, _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ._core import broadcast_shapes, make, sum_to
-from .linalg import _mT, bmm, matmul, mm, mv, outer
-from .pointwise import _conj, _dtype_name, _zeros_like, abs, eq, pow, sign, where
+from .linalg import _mH, _mT, bmm, matmul, mm, mv, outer
+from .pointwise import _dtype_name, _zeros_like, abs, eq, pow, sign, where
 from .reduce import norm, sum
 from .shape import cat, diagonal, expand, permute, reshape
 
@@ -25,7 +25,7 @@ def _parse_einsum(equation, operands):
     inputs, arrow, output = equation.partition("->")
     terms = inputs.split(",")
     if len(terms) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
     ellipsis_dims = 0
@@ -169,7 +169,7 @@ def _arrange(result, have, out):
     return result if order == list(range(len(order))) else permute(result, order)
 
 
-# ----- tensordot, kron, inner, vdot ----------------------------------------------------------------------------------
+# ----- tensordot, kron, inner ---------------------------------------------------------------------------------------
 def tensordot(a, b, dims=2, out=None):
     """Sum over the last `dims` dims of a and the first of b, or over the dim lists dims = (of a, of b)."""
     if isinstance(dims, Tensor):
@@ -219,24 +219,6 @@ def inner(input, other):
     return tensordot(input, other, ([-1], [-1]))
 
 
-def vdot(input, other):
-    """The dot product of two vectors, the first conjugated."""
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_dtype_name(input.dtype)} "
-                           f"and {_dtype_name(other.dtype)}")
-    if input.shape != other.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{other.shape[0]}] "
-                           f"to have the same number of elements, but got {input.shape[0]} and {other.shape[0]} "
-                           "elements respectively")
-    xp = array_module(input._data)
-
-    def backward(g):
-        return (_conj(g * _conj(other)) if input._requires_grad else None, g * input if other._requires_grad else None)
-    return make(xp.vdot(input._data, other._data), "VdotBackward0", (input, other), backward)
-
-
 # ----- the scaled-and-added products ---------------------------------------------------------------------------------
 def _scaled_sum(input, product, beta, alpha, name, product_grads, operands):
     """beta * input + alpha * product (input ignored when beta is 0, as torch does); product_grads(g) gives the
@@ -269,15 +251,15 @@ def _product_grads(wanted, *grads):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2)."""
     return _scaled_sum(input, mm(mat1.detach(), mat2.detach()), beta, alpha, "AddmmBackward0",
-                       lambda g: _product_grads((mat1, mat2), lambda: mm(g, _mT(mat2).conj()),
-                                                lambda: mm(_mT(mat1).conj(), g)), (mat1, mat2))
+                       lambda g: _product_grads((mat1, mat2), lambda: mm(g, _mH(mat2)),
+                                                lambda: mm(_mH(mat1), g)), (mat1, mat2))
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """beta * input + alpha * (mat @ vec)."""
     return _scaled_sum(input, mv(mat.detach(), vec.detach()), beta, alpha, "AddmvBackward0",
                        lambda g: _product_grads((mat, vec), lambda: outer(g, vec.conj()),
-                                                lambda: mv(_mT(mat).conj(), g)), (mat, vec))
+                                                lambda: mv(_mH(mat), g)), (mat, vec))
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -290,8 +272,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (batch1 @ batch2), per batch."""
     return _scaled_sum(input, bmm(batch1.detach(), batch2.detach()), beta, alpha, "BaddbmmBackward0",
-                       lambda g: _product_grads((batch1, batch2), lambda: bmm(g, _mT(batch2).conj()),
-                                                lambda: bmm(_mT(batch1).conj(), g)), (batch1, batch2))
+                       lambda g: _product_grads((batch1, batch2), lambda: bmm(g, _mH(batch2)),
+                                                lambda: bmm(_mH(batch1), g)), (batch1, batch2))
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -300,8 +282,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
     def grads(g):
         wide = expand(g.unsqueeze(0), (batch1.shape[0], *g.shape))
-        return _product_grads((batch1, batch2), lambda: bmm(wide, _mT(batch2).conj()),
-                              lambda: bmm(_mT(batch1).conj(), wide))
+        return _product_grads((batch1, batch2), lambda: bmm(wide, _mH(batch2)),
+                              lambda: bmm(_mH(batch1), wide))
     return _scaled_sum(input, product, beta, alpha, "AddbmmBackward0", grads, (batch1, batch2))
 
 
@@ -453,8 +435,8 @@ def _euclidean_by_mm(x1, x2):
     return result.view(result.shape)
 
 
-__all__ = ["einsum", "tensordot", "kron", "inner", "vdot", "addmm", "addmv", "addr", "baddbmm", "addbmm",
+__all__ = ["einsum", "tensordot", "kron", "inner", "addmm", "addmv", "addr", "baddbmm", "addbmm",
            "chain_matmul", "trace", "cross", "dist", "cdist"]
-_METHODS = {name: globals()[name] for name in ("kron", "inner", "vdot", "addmm", "addmv", "addr", "baddbmm", "addbmm",
+_METHODS = {name: globals()[name] for name in ("kron", "inner", "addmm", "addmv", "addr", "baddbmm", "addbmm",
                                                 "trace", "cross", "dist")}
 _INPLACE = {name + "_": globals()[name] for name in ("addmm", "addmv", "addr", "baddbmm", "addbmm")}
