@@ -67,7 +67,8 @@ def test_grad_fn_names_dtypes_and_frequencies(torch):
     same(torch, lambda L: [L.fft.fft(L.tensor([1, 2, 3])), L.fft.rfft(L.tensor([1.0, 2.0], dtype=L.float64)),
                            L.fft.fftfreq(5), L.fft.fftfreq(6, 0.5, dtype=L.float64), L.fft.rfftfreq(6, 0.5),
                            L.fft.rfftfreq(7), L.fft.fftshift(L.arange(6)), L.fft.ifftshift(L.arange(7)),
-                           L.fft.fftshift(L.arange(12).reshape(3, 4), dim=1), L.fft.ifftshift(L.arange(12).reshape(3, 4))])
+                           L.fft.fftshift(L.arange(12).reshape(3, 4), dim=1),
+                           L.fft.ifftshift(L.arange(12).reshape(3, 4))])
     compare(torch, lambda L, x: (L.fft.fftshift(x), L.fft.ifftshift(x, (0,))), X)
 
 
@@ -86,8 +87,8 @@ def test_stft_and_istft(torch):
         return tuple(parts(L, o) for o in outs)
     compare(torch, run, signal)
     check_grads(lambda L, x: (parts(L, L.stft(x, 4, 2, window=L.hann_window(4, dtype=x.dtype), return_complex=True)),
-                              L.istft(L.stft(x, 4, 2, window=L.hann_window(4, dtype=x.dtype), return_complex=True), 4, 2,
-                                      window=L.hann_window(4, dtype=x.dtype))), signal[0, :6])
+                              L.istft(L.stft(x, 4, 2, window=L.hann_window(4, dtype=x.dtype), return_complex=True),
+                                      4, 2, window=L.hann_window(4, dtype=x.dtype))), signal[0, :6])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same(torch, lambda L: L.stft(L.arange(10.0), 4, return_complex=False))

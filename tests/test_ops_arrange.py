@@ -62,7 +62,8 @@ CASES = {
                                    L.view_copy(m, (12,)), L.alias_copy(m), L.diagonal_copy(m), L.select_copy(m, 0, 1),
                                    L.slice_copy(m, 1, 0, 2), L.squeeze_copy(m[None]), L.unsqueeze_copy(m, 0),
                                    L.transpose_copy(m, 0, 1), L.unfold_copy(m, 1, 2, 1), *L.split_copy(m, 2),
-                                   *L.split_with_sizes_copy(m, [1, 2]), *L.unbind_copy(m), L.as_strided_copy(m, (2,), (1,)),
+                                   *L.split_with_sizes_copy(m, [1, 2]), *L.unbind_copy(m),
+                                   L.as_strided_copy(m, (2,), (1,)),
                                    L.narrow_copy(m, 1, 1, 2))),
     "sum_to_size": (lambda L, m, v, c: (c.sum_to_size(1, 4), c.sum_to_size((3, 1)), m.sum_to_size(3, 4))),
 }
@@ -95,7 +96,8 @@ def test_integer_inputs_and_index_factories(torch):
     same(torch, lambda L: [L.vander(L.tensor([1, 2, 3])), L.vander(L.tensor([True, False]), 3),
                            L.tril_indices(3, 3), L.triu_indices(3, 4, 1), L.tril_indices(4, 3, -1, dtype=L.int32),
                            L.triu_indices(2, 5, -1), *L.unravel_index(L.tensor([4, 7, -1, 12, -13]), (3, 4)),
-                           *L.unravel_index(L.tensor(5), L.Size([2, 3])), L.block_diag(L.tensor([[1, 2]]), L.tensor(3.0)),
+                           *L.unravel_index(L.tensor(5), L.Size([2, 3])),
+                           L.block_diag(L.tensor([[1, 2]]), L.tensor(3.0)),
                            L.combinations(L.tensor([1, 2, 3]), 0), L.broadcast_shapes((2, 1), (3,), 1, (1, 1, 3)),
                            *L.meshgrid(L.tensor([1, 2]), L.tensor([3, 4, 5]), indexing="ij"), L.block_diag()])
 

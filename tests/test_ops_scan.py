@@ -60,7 +60,8 @@ def test_diff_matches_torch(torch, kwargs):
 
 def test_diff_prepend_append_and_bool(torch):
     compare(torch, lambda L, t, p, a: L.diff(t, 2, 1, prepend=p, append=a), X, X[:, :2], X[:, :1])
-    same(torch, lambda L: [L.diff(L.tensor([True, False, False, True])), L.diff(L.tensor([1, 4, 9]), prepend=L.tensor([0])),
+    same(torch, lambda L: [L.diff(L.tensor([True, False, False, True])),
+                           L.diff(L.tensor([1, 4, 9]), prepend=L.tensor([0])),
                            L.diff(L.tensor([[1, 2], [4, 8]]), dim=0, append=L.tensor([[0, 0]]))])
 
 

@@ -45,14 +45,16 @@ def test_polygamma_matches_torch(torch, n):
 def test_poles_and_edges(torch):
     inf, nan = float("inf"), float("nan")
     edges = [0.0, -0.0, -1.0, -2.0, -2.5, 1e-300, inf, -inf, nan]
-    same(torch, lambda L: [L.mvlgamma(L.tensor([3, 4]), 2), L.lgamma(L.tensor(edges, dtype=L.float64)), L.digamma(L.tensor(edges, dtype=L.float64)),
+    same(torch, lambda L: [L.mvlgamma(L.tensor([3, 4]), 2), L.lgamma(L.tensor(edges, dtype=L.float64)),
+                           L.digamma(L.tensor(edges, dtype=L.float64)),
                            L.polygamma(1, L.tensor([-3.0, -0.5, 0.25], dtype=L.float64)),
                            L.polygamma(2, L.tensor([0.0, -1.0], dtype=L.float64)),
                            L.erfinv(L.tensor([-1.0, 1.0, 1.5, nan, 0.0])), L.i0(L.tensor([inf, -inf, nan])),
                            L.sinc(L.tensor([0.0, 1.0, inf])), L.logit(L.tensor([0.0, 1.0, 1.5, -0.5])),
                            L.logit(L.tensor([0.0, 0.3, 1.0, 1.5]), eps=0.1),
                            L.xlogy(L.tensor([0.0, 0.0, 2.0, 1.0]), L.tensor([0.0, nan, 3.0, -1.0])),
-                           L.xlogy(2, L.tensor([3.0])), L.xlogy(L.tensor([2.0]), 3), L.xlogy(L.tensor([2]), L.tensor([3])),
+                           L.xlogy(2, L.tensor([3.0])), L.xlogy(L.tensor([2.0]), 3),
+                           L.xlogy(L.tensor([2]), L.tensor([3])),
                            L.igamma(L.tensor([0.0, 1.0, 2.0, 0.5, 3.0, -1.0, 1.0]),
                                     L.tensor([1.0, 0.0, 2.0, 100.0, inf, 1.0, -1.0])),
                            L.igammac(L.tensor([0.0, 1.0, 2.0]), L.tensor([1.0, 0.0, inf]))])

@@ -27,13 +27,15 @@ def test_median_family(torch, name):
     compare(torch, lambda L, t: (getattr(L, name)(t), getattr(L, name)(t, 1).values), WITH_NAN, grad=False)
     check_grads(lambda L, t: (getattr(L, name)(t), getattr(L, name)(t, 1).values), X)
     same(torch, lambda L: [getattr(L, name)(L.tensor([3.0, 3.0, 1.0, 5.0])), *getattr(L, name)(L.tensor(2.0), 0),
-                           getattr(L, name)(L.tensor([[4, 1, 3], [2, 2, 9]])), *getattr(L, name)(L.tensor([5, 1, 4]), 0),
+                           getattr(L, name)(L.tensor([[4, 1, 3], [2, 2, 9]])),
+                           *getattr(L, name)(L.tensor([5, 1, 4]), 0),
                            getattr(L, name)(L.tensor([], dtype=L.float32))])
     compare(torch, lambda L, t: getattr(L, name)(t), np.array([3.0, 3.0, 1.0, 5.0, 3.0]))  # gradient shared by ties
 
 
 def test_mode(torch):
-    same(torch, lambda L: [*L.mode(L.tensor([1, 2, 2, 3, 3, 1, 1, 3])), *L.mode(L.tensor([[5.0, 5, 1, 1], [2, 2, 2, 7]]), 1),
+    same(torch, lambda L: [*L.mode(L.tensor([1, 2, 2, 3, 3, 1, 1, 3])),
+                           *L.mode(L.tensor([[5.0, 5, 1, 1], [2, 2, 2, 7]]), 1),
                            *L.mode(L.tensor([[5.0, 5, 1, 1], [2, 2, 2, 7]]), 0, keepdim=True), *L.mode(L.tensor(3.0))])
     compare(torch, lambda L, t: L.mode(t, 1).values, np.array([[1.0, 2.0, 2.0, 3.0], [4.0, 4.0, 5.0, 5.0]]))
     assert repr(__import__("minitorch").mode(__import__("minitorch").tensor([1, 1, 2]))) == \

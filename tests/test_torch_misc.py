@@ -45,7 +45,8 @@ def test_can_cast_matches_torch(torch, a, b):
 def test_typename_is_tensor_and_predicates(torch):
     same(torch, lambda L: [L.typename(L.ones(2)), L.typename(L.ones(2, dtype=L.int64)), L.typename(3),
                            L.typename(L.tensor([True])), L.is_tensor(L.ones(1)), L.is_tensor(np.ones(1)),
-                           L.is_nonzero(L.tensor([1.0])), L.is_nonzero(L.tensor(0)), L.is_same_size(L.ones(2), L.ones(2, 1)),
+                           L.is_nonzero(L.tensor([1.0])), L.is_nonzero(L.tensor(0)),
+                           L.is_same_size(L.ones(2), L.ones(2, 1)),
                            L.ones(2).is_same_size(L.zeros(2)), L.is_signed(L.ones(1, dtype=L.uint8)),
                            L.tensor([1.0]).is_signed(), L.tensor([1]).is_nonzero()])
     raises_same(torch, lambda L: L.is_nonzero(L.ones(2)))
@@ -113,7 +114,8 @@ def test_vmap_matches_torch(torch):
     seen = []
     for L in (minitorch, torch):
         a, b = L.tensor(x, requires_grad=True), L.tensor(y, requires_grad=True)
-        outs = (L.vmap(L.dot)(a, b), L.vmap(lambda r: r * 2, out_dims=1)(a), L.vmap(L.outer, in_dims=(0, None))(a, b[0]),
+        outs = (L.vmap(L.dot)(a, b), L.vmap(lambda r: r * 2, out_dims=1)(a),
+                L.vmap(L.outer, in_dims=(0, None))(a, b[0]),
                 *L.vmap(lambda r, s: (r.sum(), r @ s), in_dims=(1, 1))(a, b), L.vmap(L.vmap(lambda v: v.exp()))(a))
         sum((o * o).sum() for o in outs).backward()
         seen.append(([o.detach().numpy() for o in outs], a.grad.numpy(), b.grad.numpy()))

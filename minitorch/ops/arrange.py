@@ -82,12 +82,12 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    """Views of all the tensors expanded to their common broadcast shape."""
+    """Views of all the tensors expanded to their common broadcast shape (a tensor of that shape itself)."""
     tensors = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
     shape = ()
     for t in tensors:
         shape = _broadcast_pair(shape, t.shape)
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if tuple(t.shape) == tuple(shape) else expand(t, shape) for t in tensors)
 
 
 # ----- grids and index sets ------------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def unsafe_chunk(input, chunks, dim=0):
                          "UnsafeSplitBackward0")
 
 
-# ----- flips, rotation and vander --------------------------------------------------------------------------------------
+# ----- flips, rotation and vander -------------------------------------------------------------------------------------
 def fliplr(input):
     """Reversed along dim 1 (left / right)."""
     if input.ndim < 2:
@@ -319,7 +319,7 @@ def vander(x, N=None, increasing=False):
     return result if increasing else flip(result, 1)
 
 
-# ----- gathering, index factories --------------------------------------------------------------------------------------
+# ----- gathering, index factories -------------------------------------------------------------------------------------
 def take_along_dim(input, indices, dim=None):
     """Elements of `input` at `indices` along `dim` (of the flattened input without dim); input and indices
     broadcast against each other except along dim."""
@@ -332,7 +332,8 @@ def take_along_dim(input, indices, dim=None):
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input.ndim} dimensions for input, and {indices.ndim} dimensions for indices")
     d = _wrap_dim(dim, input.ndim)
-    shape = list(_broadcast_pair(input.shape, indices.shape))
+    shape = list(_broadcast_pair(input.shape[:d] + (1,) + input.shape[d + 1:],
+                                 indices.shape[:d] + (1,) + indices.shape[d + 1:]))
     input_shape, index_shape = list(shape), list(shape)
     input_shape[d], index_shape[d] = input.shape[d], indices.shape[d]
     return gather(expand(input, input_shape), d, expand(indices, index_shape))

@@ -115,8 +115,10 @@ def conj(input):
 
 
 def conj_physical(input):
-    """The complex conjugate, always computed (a copy of a real tensor)."""
-    out = array_module(input._data).conj(input._data) if input.is_complex() else input._data.copy()
+    """The complex conjugate, always computed (a real tensor is returned as it is, as torch does)."""
+    if not input.is_complex():
+        return input
+    out = array_module(input._data).conj(input._data)
     return make(out, "ConjPhysicalBackward0", (input,), lambda g: (conj_physical(g),), saves=False)
 
 

@@ -9,8 +9,8 @@ from .. import _dtype
 from .._device import array_module
 from .._tensor import Tensor
 from ._core import binary, make, sum_to
-from .pointwise import (_dtype_name, _not_implemented, _unary_with_input, _unary_with_output, _zeros_like, abs, eq,
-                        exp, ge, gt, le, lt, ne, pow, sign, sqrt, trunc, where)
+from .pointwise import (_dtype_name, _not_implemented, _recorded_comparison, _unary_with_input, _unary_with_output,
+                        _zeros_like, abs, eq, exp, ge, gt, le, lt, ne, pow, sign, sqrt, trunc, where)
 from .reduce import return_type
 
 _LN2 = math.log(2.0)
@@ -193,8 +193,11 @@ def frexp(input):
     d = input._data
     if not input.is_floating_point():
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    mantissa, exponent = array_module(d).frexp(d)
-    return _FREXP((make(mantissa, "frexp", (), None), make(exponent.astype(np.int32), "frexp", (), None)))
+    xp = array_module(d)
+    mantissa, exponent = xp.frexp(d)
+    scale = Tensor._wrap(xp.ldexp(xp.ones_like(d), -exponent))  # d mantissa / d input = 2 ** -exponent
+    return _FREXP((make(mantissa, "FrexpBackward0", (input,), lambda g: (g * scale,)),
+                   make(exponent.astype(np.int32), "frexp", (), None)))
 
 
 def _integer_op(name, compute, kernel):
@@ -262,6 +265,8 @@ _METHODS.update({"__lshift__": bitwise_left_shift, "__rshift__": bitwise_right_s
 _INPLACE = {name + "_": globals()[name] for name in __all__ if name not in (
     "signbit", "isposinf", "isneginf", "isreal", "logaddexp", "logaddexp2", "fmax", "fmin", "frexp",
     "float_power")}
-_INPLACE.update({"greater_": gt, "greater_equal_": ge, "less_": lt, "less_equal_": le, "not_equal_": ne,
+_INPLACE.update({"greater_": _recorded_comparison(gt), "greater_equal_": _recorded_comparison(ge),
+                 "less_": _recorded_comparison(lt), "less_equal_": _recorded_comparison(le),
+                 "not_equal_": _recorded_comparison(ne),
                  "__ilshift__": bitwise_left_shift, "__irshift__": bitwise_right_shift})
 _METHODS["float_power_"] = float_power_

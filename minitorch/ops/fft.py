@@ -12,7 +12,7 @@ from .._creation import _finish, _resolve_dtype
 from .._device import array_module, as_device
 from .._tensor import Tensor, _wrap_dim
 from ._core import make
-from .complex import conj, real
+from .complex import conj, conj_physical, real
 from .index import index_add
 from .pointwise import _dtype_name
 from .shape import narrow, roll
@@ -36,6 +36,11 @@ def _promoted(x):
     if x.dtype._category <= 1:
         return x.to(_dtype.get_default_dtype())
     return x
+
+
+def _require_real(x, name):
+    if x.is_complex():
+        raise RuntimeError(f"{name} expects a real input tensor, but got {_dtype_name(x.dtype)}")
 
 
 def _cast(out, dtype):
@@ -140,15 +145,15 @@ def ifft(input, n=None, dim=-1, norm=None):
     norm, x = _norm(norm), _promoted(input)
     d = _wrap_dim(dim, x.ndim)
     x = _resized(x, [d], [n])
-    return _c2c(x if x.is_complex() else x.to(x.dtype.to_complex()), [d], norm, False)
+    if x.is_complex():
+        return _c2c(x, [d], norm, False)
+    return conj(_r2c(x, [d], _DUAL[norm], False))  # real input: the conjugate of the forward transform, as torch
 
 
 def rfft(input, n=None, dim=-1, norm=None):
     """The DFT of real input along `dim`, only the n // 2 + 1 non-negative frequencies."""
     norm, x = _norm(norm), _promoted(input)
-    if x.is_complex():
-        raise RuntimeError("rfft expects a real input tensor, but got ComplexFloat" if x.dtype is _dtype.complex64
-                           else "rfft expects a real input tensor, but got ComplexDouble")
+    _require_real(x, "rfft")
     d = _wrap_dim(dim, x.ndim)
     return _r2c(_resized(x, [d], [n]), [d], norm, True)
 
@@ -171,6 +176,7 @@ def hfft(input, n=None, dim=-1, norm=None):
 
 def ihfft(input, n=None, dim=-1, norm=None):
     """The inverse of hfft: the first half of the inverse DFT of real input."""
+    _require_real(input, "ihfft")
     return conj(rfft(input, n, dim, _DUAL[_norm(norm)]))
 
 
@@ -234,8 +240,14 @@ def hfftn(input, s=None, dim=None, norm=None):
 
 
 def ihfftn(input, s=None, dim=None, norm=None):
-    """The n-dimensional ihfft: the conjugate of rfftn with the dual normalisation."""
-    return conj(rfftn(input, s, dim, _DUAL[_norm(norm)]))
+    """The n-dimensional ihfft: as torch computes it, the conjugate of the one-sided transform along the last
+    dim (dual normalisation), then the inverse transform along the others."""
+    norm, x = _norm(norm), _promoted(input)
+    if x.is_complex():
+        raise RuntimeError(f"Only supports floating-point dtypes, but found: {_dtype_name(x.dtype)}")
+    dims, sizes = _dims_and_sizes(x, s, dim, True)
+    half = _r2c(_resized(x, dims, sizes), dims[-1:], _DUAL[norm], True)
+    return _c2c(conj_physical(half), dims[:-1], norm, False) if len(dims) > 1 else conj(half)
 
 
 def hfft2(input, s=None, dim=(-2, -1), norm=None):
@@ -279,7 +291,7 @@ FFT = {name: globals()[name] for name in (
     "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift")}
 
 
-# ----- the short-time Fourier transform -----------------------------------------------------------------------------------
+# ----- the short-time Fourier transform -------------------------------------------------------------------------------
 def _padded_window(window, win_length, n_fft, like):
     """The analysis window (ones when none is given), centred in n_fft points."""
     if window is None:

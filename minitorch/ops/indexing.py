@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import array_module
+from ..backends.meta import has_data
 from .._tensor import Tensor
 from ._core import broadcast_shapes, check_same_device, make, sum_to
 from .index import (_add_at, _index_array, _multiply_at, _scatter_gather_key, _src_part, _vector_key, gather,
@@ -112,11 +113,12 @@ def masked_scatter(input, mask, source):
     shape = broadcast_shapes(input.shape, mask.shape)
     xp = array_module(input._data)
     m = xp.broadcast_to(_index_array(mask, input._data), shape)
-    count = int(m.sum())
-    if count > source.numel():
-        raise RuntimeError("Number of elements of source < number of ones in mask")
     out = xp.broadcast_to(input._data, shape).copy()
-    out[m] = source._data.reshape(-1)[:count]
+    if has_data(m):  # meta: which elements change is not known, the result's shape is
+        count = int(m.sum())
+        if count > source.numel():
+            raise RuntimeError("Number of elements of source < number of ones in mask")
+        out[m] = source._data.reshape(-1)[:count]
     full_mask = Tensor._wrap(xp.asarray(m))
 
     def backward(g):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype, _warnings
 from .._device import array_module
+from ..backends.meta import has_data
 from .._tensor import Tensor
 from ._core import broadcast_shapes, make, make_multi, sum_to
 from .decompositions import LinAlgError, _check_matrix, _check_square, _eye_like
@@ -205,7 +206,9 @@ def lu(A, pivot=True, get_infos=False):
 
 
 def _raise_singular(op, info, batched=None):
-    """torch's LinAlgError for the first matrix of the batch whose LU has a zero pivot."""
+    """torch's LinAlgError for the first matrix of the batch whose LU has a zero pivot (meta: none known)."""
+    if not has_data(info):
+        return
     flat = info.reshape(-1)
     bad = [i for i, v in enumerate(flat.tolist()) if v]
     if bad:
@@ -214,7 +217,7 @@ def _raise_singular(op, info, batched=None):
                           "completed because the input matrix is singular.")
 
 
-# ----- inverse and determinants ----------------------------------------------------------------------------------------
+# ----- inverse and determinants ---------------------------------------------------------------------------------------
 def inv_ex(A, *, check_errors=False):
     """(inverse, info) of each square matrix; info > 0 marks a singular one (its first zero pivot)."""
     _check_square("linalg.inv", A)
@@ -295,7 +298,7 @@ def logdet(input):
     return where(sgn < 0, float("nan"), where(sgn == 0, float("-inf"), logabs))
 
 
-# ----- Cholesky -----------------------------------------------------------------------------------------------------------
+# ----- Cholesky -------------------------------------------------------------------------------------------------------
 def _leading_minor(xp, a):
     """The order of the first leading minor of `a` that is not positive-definite."""
     for k in range(1, a.shape[-1] + 1):
@@ -339,6 +342,8 @@ def _mT_array(a):
 
 
 def _raise_not_positive(op, info):
+    if not has_data(info):
+        return
     flat = info.reshape(-1).tolist()
     bad = [i for i, v in enumerate(flat) if v]
     if bad:
@@ -389,7 +394,7 @@ def cholesky_inverse(L, upper=False):
     return make(X._data, "CholeskyInverseBackward0", (X,), lambda g: (g,), saves=False)
 
 
-# ----- triangular solves ---------------------------------------------------------------------------------------------------
+# ----- triangular solves ----------------------------------------------------------------------------------------------
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """X with A X = B (X A = B with left=False) for triangular A: only A's upper (or lower) triangle is read,
     and its diagonal is taken as ones with unitriangular=True."""
@@ -434,7 +439,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     return _TRIANGULAR_SOLVE(outs)
 
 
-# ----- symmetric eigenproblems ---------------------------------------------------------------------------------------------
+# ----- symmetric eigenproblems ----------------------------------------------------------------------------------------
 def eigh(A, UPLO="L"):
     """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix, read from its lower (or upper)
     triangle. The eigenvectors' signs are as LAPACK returns them."""
@@ -474,7 +479,7 @@ def eigvalsh(A, UPLO="L"):
     return values
 
 
-# ----- pseudo-inverse and least squares -----------------------------------------------------------------------------------
+# ----- pseudo-inverse and least squares -------------------------------------------------------------------------------
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The Moore-Penrose pseudo-inverse of each matrix, from the SVD with singular values below
     max(atol, rtol * largest) treated as zero (rtol defaults to eps * max(m, n) when atol is not given)."""
@@ -563,7 +568,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     return make((s > cut).sum(-1).astype(np.int64), "matrix_rank", (), None)
 
 
-# ----- powers and products ------------------------------------------------------------------------------------------------
+# ----- powers and products --------------------------------------------------------------------------------------------
 def matrix_power(A, n):
     """A multiplied by itself n times (n < 0: the inverse's power; n = 0: the identity)."""
     _check_square("linalg.matrix_power", A)

@@ -14,7 +14,7 @@ def is_nonzero(input):
     if n != 1:
         raise RuntimeError("Boolean value of Tensor with " + ("no values" if n == 0 else "more than one value") +
                            " is ambiguous")
-    return bool(input._data.reshape(()) != 0)
+    return bool(input._data.reshape(()).item() != 0)
 
 
 def is_same_size(input, other):

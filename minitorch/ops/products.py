@@ -11,7 +11,7 @@ from .. import _dtype, _warnings
 from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ._core import broadcast_shapes, make, sum_to
-from .linalg import _mH, _mT, bmm, matmul, mm, mv, outer
+from .linalg import _check_not_bool, _mH, _mT, bmm, matmul, mm, mv, outer
 from .pointwise import _dtype_name, _zeros_like, abs, eq, pow, sign, where
 from .reduce import norm, sum
 from .shape import cat, diagonal, expand, permute, reshape
@@ -305,6 +305,7 @@ def trace(input):
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     data = input._data
+    _check_not_bool("trace", data)
     out = array_module(data).trace(data)
     if data.dtype.kind in "biu":
         out = out.astype(np.int64)

@@ -120,6 +120,8 @@ digamma = _unary_with_input("DigammaBackward0", _digamma, lambda g, x: g * polyg
 
 def polygamma(n, input):
     """The n-th derivative of the digamma function (n >= 0)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     return make(_polygamma(array_module(input._data), n, _float_array(input)), "PolygammaBackward0", (input,),

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype, _warnings
 from .._device import array_module
+from ..backends.meta import MetaDataError, has_data
 from .._tensor import Tensor, _wrap_dim
 from ._core import make, make_multi, normalize_dims
 from .index import gather, scatter
@@ -152,6 +153,8 @@ def mode(input, dim=-1, keepdim=False):
 def _run_lengths(xp, run_id, n):
     """Per row, how many elements carry each run id (0..n): a bincount of every row at once."""
     rows = run_id.shape[0]
+    if not has_data(run_id):  # meta: the shape is all there is
+        return xp.zeros((rows, n + 1), np.int64)
     flat = (run_id + (n + 1) * xp.arange(rows)[:, None]).reshape(-1)
     return xp.bincount(flat, minlength=rows * (n + 1)).reshape(rows, n + 1)
 
@@ -257,7 +260,7 @@ def count_nonzero(input, dim=None):
     """How many elements are not zero, over all elements or the given dims (int64)."""
     data = input._data
     axes = None if dim is None else normalize_dims(dim, data.ndim)
-    return make(array_module(data).count_nonzero(data, axis=axes).astype(np.int64), "count_nonzero", (), None)
+    return make(array_module(data).asarray((data != 0).sum(axis=axes, dtype=np.int64)), "count_nonzero", (), None)
 
 
 def _moment_and_mean(input, dim, unbiased, keepdim, correction, name):
@@ -317,6 +320,8 @@ def histc(input, bins=100, min=0, max=0):
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     xp = array_module(data)
+    if not has_data(data):  # meta: the counts' shape is known without the values
+        return make(xp.empty((bins,), data.dtype), "histc", (), None)
     lo, hi = float(min), float(max)
     if lo == hi and data.size:
         lo, hi = float(data.min()), float(data.max())
@@ -330,7 +335,7 @@ def histc(input, bins=100, min=0, max=0):
     return make(counts.astype(data.dtype), "histc", (), None)
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """(hist, bin_edges): the counts (or summed weights) of the elements in each bin; `bins` is a number of
     equal bins over `range` (the data's range by default) or a 1-D tensor of increasing edges."""
     hist, edges = _histogram(input.reshape(-1, 1), [bins], range, weight, density, "histogram")
@@ -351,6 +356,8 @@ def _histogram(rows, bins, bounds, weight, density, name):
     data = rows._data
     if not rows.is_floating_point():
         raise _not_implemented("histogram_cpu", data.dtype)
+    if not has_data(data):  # the bin edges come from the values
+        raise MetaDataError(name)
     xp = array_module(data)
     edges = []
     flat_pos = xp.zeros(data.shape[0], np.int64)
@@ -401,6 +408,8 @@ def bincount(input, weights=None, minlength=0):
     data = input._data
     if data.dtype.kind not in "iu" and data.dtype.kind != "b":
         raise _not_implemented("bincount_cpu", data.dtype)
+    if not has_data(data):  # the length of the counts comes from the values
+        raise MetaDataError("bincount")
     xp = array_module(data)
     if data.ndim != 1 or data.size and int(data.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
