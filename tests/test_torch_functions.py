@@ -11,7 +11,7 @@ UNIT = [0.2, 0.45, 0.7]
 EXTRA_ARGS = {
     "clamp_": (0.3, 0.6), "clamp_max_": (0.5,), "clamp_min_": (0.5,), "clip_": (0.3, 0.6), "fill_": (2.5,),
     "ldexp_": ("tensor", [1.0, 2.0, -1.0]), "xlogy_": ("tensor", [2.0, 0.5, 3.0]), "as_strided_": ((2,), (1,)),
-    "round_": (), "addmv_": ("matrix",),
+    "round_": (), "addmv_": ("matrix",), "index_put_": ("indices",),
 }
 
 
@@ -27,6 +27,8 @@ def _call(L, name):
         args = (L.tensor(args[1], dtype=dtype),)
     elif args and args[0] == "matrix":
         args = (L.ones(3, 2, dtype=dtype), L.tensor([1.0, 2.0], dtype=dtype))
+    elif args and args[0] == "indices":
+        args = ((L.tensor([0, 2]),), L.tensor([5.0, 6.0], dtype=dtype))
     result = getattr(L, name)(x, *args)
     return result, x, result is x
 
