@@ -88,6 +88,20 @@ class _Formatter:
         return text.rjust(self.max_width)
 
 
+class _ComplexFormatter:
+    """Complex elements as torch prints them: the real parts and the imaginary parts each get their own
+    _Formatter (style and width), joined as `1.5000+2.0000j`."""
+
+    def __init__(self, values):
+        self.real, self.imag = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.max_width = self.real.max_width + self.imag.max_width + 1  # the `j`
+
+    def format(self, value):
+        value = complex(value)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return self.real.format(value.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _summarized(a):
     """Only the elements a summarised print shows: `edgeitems` from each end of every dimension."""
     edge = PRINT_OPTS.edgeitems
@@ -180,7 +194,8 @@ def tensor_repr(t):
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(f"size={tuple(data.shape)}")
-        if dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
+        if dtype not in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
+                         _dtype.bool):
             suffixes.append(f"dtype={dtype}")
         body = _body(data, indent)
     return _finish_repr(t, prefix + body, suffixes, indent, plain)
@@ -195,8 +210,8 @@ def _host(array):
 def _body(data, indent):
     """The bracketed values of a non-empty host array, summarised past the threshold."""
     summarize = data.size > PRINT_OPTS.threshold
-    floating = data.dtype.kind == "f"
-    fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1), floating)
+    shown = (_summarized(data) if summarize else data).reshape(-1)
+    fmt = _ComplexFormatter(shown) if data.dtype.kind == "c" else _Formatter(shown, data.dtype.kind == "f")
     return _nested(data, indent, summarize, fmt)
 
 

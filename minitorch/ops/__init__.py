@@ -6,6 +6,8 @@ from . import linalg
 from . import index, random
 from . import sorting
 from . import decompositions, norms
-from . import sparse
+from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft
+from . import indexing, sparse
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms, sparse)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms, complex,
+           elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft, indexing, sparse)
