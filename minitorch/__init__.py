@@ -2,9 +2,9 @@
 Write `import minitorch as torch` and use the torch API."""
 from ._malloc import keep_freed_memory as _keep_freed_memory
 _keep_freed_memory()
-from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, half, float,
-                     double, short, int, long, quint8, qint8, qint32, dtype, get_default_dtype, set_default_dtype,
-                     promote_types, result_type)
+from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64,
+                     complex128, half, float, double, short, int, long, cfloat, cdouble, quint8, qint8, qint32, dtype,
+                     get_default_dtype, set_default_dtype, promote_types, result_type)
 from ._qscheme import (qscheme, per_tensor_affine, per_channel_affine, per_tensor_symmetric, per_channel_symmetric,
                        per_channel_affine_float_qparams)
 from ._device import device, get_default_device, set_default_device
@@ -16,10 +16,16 @@ from . import _entries
 _entries.bind_tensor()
 globals().update(_entries.functions())  # the torch.* functions (add, exp, matmul, cat, zeros ...), each an entry
 from ._creation import from_dlpack
+from . import _factories
+globals().update(_entries.factories(_factories))
+from ._type_info import finfo, iinfo, can_cast
+from ._legacy import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, ByteTensor, CharTensor, ShortTensor,
+                      IntTensor, LongTensor, BoolTensor, set_default_tensor_type)
+from ._functional import vmap, cond, while_loop, compile, typename, is_tensor
 from ._random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from . import accelerator, autograd, cuda, linalg
+from . import accelerator, autograd, cuda, fft, linalg, sparse
 from . import nn
 from ._quantized import kernels as _quantized_kernels
 from . import ao

@@ -89,7 +89,7 @@ def _takes_out(factory):
 def _wrap_req(data, requires_grad):
     t = Tensor._wrap(data)
     if requires_grad:
-        if data.dtype.kind != "f" and data.dtype != _dtype.bfloat16.np:
+        if data.dtype.kind not in "fc" and data.dtype != _dtype.bfloat16.np:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
     return t
@@ -137,6 +137,8 @@ def _leaf_dtype(x):
         return _dtype.int64
     if t is float:
         return _dtype.get_default_dtype()
+    if t is complex:
+        return _dtype.get_default_dtype().to_complex()
     if isinstance(x, np.generic):
         return _dtype.from_numpy_dtype(x.dtype)
     if isinstance(x, Tensor):

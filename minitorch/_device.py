@@ -150,6 +150,9 @@ def device_of(array):
         return CPU
     if type(array) is MetaArray:
         return META
+    inner = getattr(array, "device_array", None)  # a sparse tensor's data: the device of its arrays
+    if inner is not None:
+        return device_of(inner)
     return cuda_device(array.device.id)
 
 

@@ -128,6 +128,15 @@ def register_kernel(name, key):
 
 _KERNELS = {}  # aten name -> {dispatch key: kernel}, for the non-dense kinds
 
+# A kernel table entry saying "the op's own (dense) implementation serves this key".
+DENSE_IMPL = object()
+
+
+def share_dense_kernel(name, key):
+    """Tensors of `key` run the aten op `name` on its dense implementation, which reads only what their data
+    offers as an ndarray would (shape, dtype, device) or autograd state: metadata, `detach`, hooks, `repr`."""
+    _KERNELS.setdefault(name, {})[key] = DENSE_IMPL
+
 
 def track_nondense(tensor):
     """Count `tensor` as alive with a non-dense dispatch key until it is freed (the fast path stays off
@@ -198,7 +207,7 @@ def run(op, args, kwargs, entry=None):
         finally:
             _dispatch_modes.append(mode)
             _refresh()
-    kernel = _kind_kernel(op, entry, args, kwargs) if _nondense[0] else op.impl
+    kernel = _kernel_for(op.name, op.impl, args, kwargs, entry=entry) if _nondense[0] else op.impl
     if _multi_device[0]:
         tensors = _tensor_args(args, kwargs)
         if tensors:
@@ -208,23 +217,26 @@ def run(op, args, kwargs, entry=None):
     return _observed(op, kernel, args, kwargs)
 
 
-def _kind_kernel(op, entry, args, kwargs):
-    """The code for the first non-dense tensor among the arguments: the kernel registered for its dispatch key
-    under the entry's name, else under the op's aten name; none is torch's "Could not run" error. Dense
-    arguments only: the op's own implementation."""
+def _kernel_for(name, impl, args, kwargs, required=True, entry=None):
+    """The kernel for the dispatch key of the first tensor argument of a non-dense kind (impl for dense ones):
+    the one registered under the public entry's name `entry` (for entries that share an aten name, as float()
+    and cuda() share aten::to), else under the aten name `name`. Without one: torch's "Could not run" error,
+    or impl when not `required`."""
     for t in _tensor_args(args, kwargs):
         key = getattr(type(t._data), "dispatch_key", None)
         if key is not None:
-            kernel = _KERNELS.get(entry, {}).get(key) or _KERNELS.get(op.name, {}).get(key)
+            kernel = _KERNELS.get(entry, {}).get(key) or _KERNELS.get(name, {}).get(key)
             if kernel is None:
-                raise not_implemented_for(op.name or _accessed_aten(entry), key)
-            return kernel
-    return op.impl
+                if not required:
+                    return impl
+                raise not_implemented_for(name, key)
+            return impl if kernel is DENSE_IMPL else kernel
+    return impl
 
 
 def _accessed_aten(entry):
-    """The aten-style name errors give an entry that is no operator: 'aten::dtype' for
-    'torch.Tensor.dtype.__get__', 'aten::getitem' for 'torch.Tensor.__getitem__'."""
+    """The aten-style name of an entry that is no operator: 'aten::dtype' for 'torch.Tensor.dtype.__get__',
+    'aten::getitem' for 'torch.Tensor.__getitem__'."""
     name, _, accessor = entry.rpartition(".")
     return _default_aten(name if accessor in ("__get__", "__set__", "__delete__") else entry)
 
@@ -507,8 +519,11 @@ def _call(info, args, kwargs):
                 args, kwargs = _torch_call_form(info, args, kwargs)
                 return handle(info.func, overloaded, args, kwargs, python_level=info.torch_args is not None)
         op = info.op
-        if op.name is None:  # not an operator: it runs the operators it needs itself (or a tensor kind's code)
-            return (_kind_kernel(op, info.name, args, kwargs) if _nondense[0] else op.impl)(*args, **kwargs)
+        if op.name is None:  # not an operator: it runs the operators it needs itself, unless a tensor kind
+            impl = op.impl  # replaces it (a sparse tensor's numpy() refuses, a quantized one's dtype is qint8)
+            if _nondense[0]:
+                impl = _kernel_for(_accessed_aten(info.name), impl, args, kwargs, required=False, entry=info.name)
+            return impl(*args, **kwargs)
         return run(op, args, kwargs, info.name)
     except MetaDataError:
         raise _meta_unsupported(info.op) from None

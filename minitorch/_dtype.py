@@ -23,15 +23,25 @@ class dtype:
         self.is_floating_point = category == 2
         self.is_signed = name not in ("bool", "uint8")
         self.itemsize = self.np.itemsize if self.np is not None else 2
-        self._category = category  # 0 bool, 1 integer, 2 floating
+        self._category = category  # 0 bool, 1 integer, 2 floating, 3 complex
         self._rank = rank
 
     @property
     def is_complex(self):
-        return False
+        return self._category == 3
 
     def to_real(self):
-        return self
+        """The real dtype of a complex one's parts (complex64 -> float32); other dtypes map to themselves."""
+        return _REAL_OF.get(self, self)
+
+    def to_complex(self):
+        """The complex dtype with this floating dtype's parts (float32 -> complex64)."""
+        if self.is_complex:
+            return self
+        if self not in _COMPLEX_OF:
+            raise RuntimeError(f"Unsupported dtype {self.scalar_name}" if self.is_floating_point else
+                               f"to_complex is only supported for floating point dtypes, got {self}")
+        return _COMPLEX_OF[self]
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -50,9 +60,14 @@ float16 = dtype("float16", np.float16, 2, 5, "Half", "c10::Half")
 bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16 if _ml_dtypes else None, 2, 5, "BFloat16", "c10::BFloat16")
 float32 = dtype("float32", np.float32, 2, 6, "Float", "float")
 float64 = dtype("float64", np.float64, 2, 7, "Double", "double")
+complex64 = dtype("complex64", np.complex64, 3, 8, "ComplexFloat", "c10::complex<float>")
+complex128 = dtype("complex128", np.complex128, 3, 9, "ComplexDouble", "c10::complex<double>")
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
+cfloat, cdouble = complex64, complex128
+_REAL_OF = {complex64: float32, complex128: float64}
+_COMPLEX_OF = {float32: complex64, float64: complex128}
 
 
 class _QuantizedDtype(dtype):
@@ -82,7 +97,7 @@ qint8 = _QuantizedDtype("qint8", int8, "QInt8")
 qint32 = _QuantizedDtype("qint32", int32, "QInt32")
 QUANTIZED = (quint8, qint8, qint32)
 
-ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _BY_NUMPY = {d.np: d for d in ALL if d.np is not None}
 _BY_NAME = {d.name: d for d in ALL + QUANTIZED}
 _BY_SCALAR_NAME = {d.scalar_name: d for d in ALL}
@@ -104,8 +119,8 @@ def from_numpy_dtype(np_dtype):
     name = f"numpy.{np_dtype.type.__name__}"
     if np_dtype.kind in "cu":  # types that torch has and minitorch leaves out
         raise TypeError(f"can't convert np.ndarray of type {name}: minitorch has no {np_dtype.name} dtype. The "
-                        "only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, "
-                        "and bool.")
+                        "only supported types are: float64, float32, float16, complex64, complex128, int64, int32, "
+                        "int16, int8, uint8, and bool.")
     raise TypeError(f"can't convert np.ndarray of type {name}. The only supported types are: float64, float32, "
                     "float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
                     "and bool.")
@@ -144,6 +159,13 @@ def promote_types(a, b):
     if isinstance(a, _QuantizedDtype) or isinstance(b, _QuantizedDtype):
         raise RuntimeError(f"promoteTypes with quantized numbers is not handled yet; figure out what the correct "
                            f"rules should be, offending types: {a.scalar_name} {b.scalar_name}")
+    if a.is_complex or b.is_complex:
+        if a._category == b._category:
+            return a if a._rank > b._rank else b
+        complex_one, other = (a, b) if a.is_complex else (b, a)
+        if other.is_floating_point:  # the parts as wide as both: complex64 with float64 is complex128
+            return promote_types(complex_one.to_real(), other).to_complex()
+        return complex_one
     if a._category != b._category:
         return a if a._category > b._category else b
     if a._category == 2:
@@ -167,6 +189,8 @@ def scalar_dtype(value):
         return int64
     if t is builtins.float or isinstance(value, np.floating):
         return _default_float
+    if t is builtins.complex or isinstance(value, np.complexfloating):
+        return _default_float.to_complex()
     raise TypeError(f"unsupported scalar type {t.__name__}")
 
 
@@ -175,9 +199,11 @@ def _combine_categories(higher, lower):
         return lower
     if lower is None:
         return higher
-    if higher.is_floating_point:
+    if lower.is_complex and higher.is_floating_point:  # the category of lower, the width of higher
+        return higher.to_complex()
+    if higher.is_floating_point or higher.is_complex:
         return higher
-    if higher is bool or lower.is_floating_point:
+    if higher is bool or lower._category > 1:
         return promote_types(higher, lower)
     return higher
 

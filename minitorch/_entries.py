@@ -167,9 +167,23 @@ def bind_tensor():
     _bind_methods(methods)
 
 
+# In-place ops torch also offers as functions (`torch.relu_(x)` is `x.relu_()`), and Tensor methods it offers
+# as functions of the tensor (`torch.numel(x)`).
+TORCH_INPLACE = (
+    "abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_",
+    "as_strided_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_",
+    "conj_physical_", "cos_", "cosh_", "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_",
+    "fix_", "floor_", "frac_", "gcd_", "i0_", "index_put_", "lcm_", "ldexp_", "log10_", "log1p_", "log2_", "log_",
+    "logit_",
+    "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_",
+    "sinc_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_",
+)
+TORCH_FROM_METHODS = ("adjoint", "detach", "numel", "is_complex", "is_floating_point")
+
+
 def functions():
     """{name: public entry} for the torch.* namespace: every op module's `__all__` (with torch's `out=` where
-    its signature has it), and the factories."""
+    its signature has it), the factories, and the methods torch also offers as functions."""
     out = {}
     for module in MODULES:
         for name in module.__all__:
@@ -181,4 +195,21 @@ def functions():
                                          torch_args=FUNCTION_TORCH_ARGS.get(name))
     for name in FACTORIES:
         out[name] = _dispatch.public(getattr(_creation, name), f"torch.{name}", aten=ATEN.get(name))
+    methods = _method_implementations()
+    for name in TORCH_INPLACE + TORCH_FROM_METHODS:
+        out[name] = _dispatch.public(methods[name], f"torch.{name}")
     return out
+
+
+def factories(module):
+    """{name: public entry} for the factory functions of `module` (its `__all__`)."""
+    return {name: _dispatch.public(getattr(module, name), f"torch.{name}") for name in module.__all__}
+
+
+def _method_implementations():
+    """{name: implementation} of every Tensor method, in-place variants included (before they pass the door)."""
+    methods = {name: Tensor.__dict__[name] for name in TENSOR_METHODS if callable(Tensor.__dict__[name])}
+    for module in MODULES:
+        methods.update(module._METHODS)
+        methods.update({name: inplace_variant(fn) for name, fn in module._INPLACE.items()})
+    return methods

@@ -152,7 +152,7 @@ class Tensor:
 
     @property
     def is_cpu(self):
-        return type(self._data) is np.ndarray
+        return type(self._data) is np.ndarray or self.device.type == "cpu"
 
     @property
     def is_meta(self):
@@ -211,7 +211,7 @@ class Tensor:
         return self._data.dtype.kind == "f" or self.dtype is _dtype.bfloat16
 
     def is_complex(self):
-        return False
+        return self._data.dtype.kind == "c"
 
     def data_ptr(self):
         return 0 if self.is_meta else base_ptr(self._data)
@@ -256,7 +256,7 @@ class Tensor:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
-        if value and not self.is_floating_point():
+        if value and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError(integer_error)
         self._requires_grad = bool(value)
         return self
@@ -496,6 +496,8 @@ class Tensor:
         may also be such a name."""
         if dtype is None:
             return type_name(self.dtype, self.is_cuda)
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):  # torch.FloatTensor
+            return self.to(dtype.dtype)
         if isinstance(dtype, str):
             name = dtype
             device = "cuda" if name.startswith("torch.cuda.") else "cpu"

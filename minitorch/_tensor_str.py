@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from . import _dtype
+from ._layout import sparse_coo, strided
 
 _PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
 
@@ -87,6 +88,20 @@ class _Formatter:
         return text.rjust(self.max_width)
 
 
+class _ComplexFormatter:
+    """Complex elements as torch prints them: the real parts and the imaginary parts each get their own
+    _Formatter (style and width), joined as `1.5000+2.0000j`."""
+
+    def __init__(self, values):
+        self.real, self.imag = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.max_width = self.real.max_width + self.imag.max_width + 1  # the `j`
+
+    def format(self, value):
+        value = complex(value)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return self.real.format(value.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _summarized(a):
     """Only the elements a summarised print shows: `edgeitems` from each end of every dimension."""
     edge = PRINT_OPTS.edgeitems
@@ -132,27 +147,20 @@ def _nested(a, indent, summarize, fmt):
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(blocks) + "]"
 
 
-def add_suffixes(text, suffixes, indent):
-    """Append `, key=value` parts, starting a new indented line where one would pass the line width."""
+def add_suffixes(text, suffixes, indent, force_newline=False):
+    """Append `, key=value` parts, starting a new indented line where one would pass the line width (and for
+    the first one with force_newline, as torch lays out sparse COO tensors)."""
     parts = [text]
     line_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+        if force_newline or line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
             parts.append(",\n" + " " * indent + suffix)
             line_len = indent + len(suffix)
+            force_newline = False
         else:
             parts.append(", " + suffix)
             line_len += len(suffix) + 2
     return "".join(parts) + ")"
-
-
-def format_values(data, indent, floating):
-    """The bracketed text of a host array's values ('[]' when empty), continuation lines indented."""
-    if data.size == 0:
-        return "[]"
-    summarize = data.size > PRINT_OPTS.threshold
-    fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1), floating)
-    return _nested(data, indent, summarize, fmt)
 
 
 def _parameter_class(cls):
@@ -169,14 +177,14 @@ def tensor_repr(t):
     indent = len(prefix)
     dtype = t.dtype
     suffixes = [f"device='{t.device}'"] if not t.is_cpu else []
+    if t.layout is not strided:
+        return _sparse_repr(t, prefix, suffixes, indent, plain)
     if t.is_meta:  # no values to show
         suffixes.append(f"size={tuple(t._data.shape)}")
         if dtype is not _dtype.get_default_dtype():
             suffixes.append(f"dtype={dtype}")
         return _finish_repr(t, prefix + "...", suffixes, indent, plain)
-    data = t._data if t.is_cpu else t._data.get()
-    if dtype is _dtype.bfloat16:
-        data = data.astype(np.float32)
+    data = _host(t._data)
     if data.size == 0:
         if data.ndim != 1:
             suffixes.append(f"size={tuple(data.shape)}")
@@ -186,19 +194,58 @@ def tensor_repr(t):
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(f"size={tuple(data.shape)}")
-        if dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
+        if dtype not in (_dtype.get_default_dtype(), _dtype.get_default_dtype().to_complex(), _dtype.int64,
+                         _dtype.bool):
             suffixes.append(f"dtype={dtype}")
-        body = format_values(data, indent, dtype.is_floating_point)
+        body = format_values(data, indent)
     return _finish_repr(t, prefix + body, suffixes, indent, plain)
 
 
-def _finish_repr(t, text, suffixes, indent, plain):
+def _host(array):
+    """The values of an array as a NumPy array that formats (bfloat16 shown through float32)."""
+    data = array if type(array) is np.ndarray else array.get()
+    return data.astype(np.float32) if data.dtype == _dtype.bfloat16.np else data
+
+
+def format_values(data, indent):
+    """The bracketed values of a host array ('[]' when empty), summarised past the threshold, continuation
+    lines indented."""
+    if data.size == 0:
+        return "[]"
+    summarize = data.size > PRINT_OPTS.threshold
+    shown = (_summarized(data) if summarize else data).reshape(-1)
+    fmt = _ComplexFormatter(shown) if data.dtype.kind == "c" else _Formatter(shown, data.dtype.kind == "f")
+    return _nested(data, indent, summarize, fmt)
+
+
+def _sparse_repr(t, prefix, suffixes, indent, plain):
+    """torch's text of a sparse tensor: each index array and the values as a tensor of its own under its
+    name, then size, nnz, dtype and layout."""
+    data = t._data
+    names = ("indices", "values") if data.layout is sparse_coo else ("crow_indices", "col_indices", "values")
+    parts = []
+    for name, array in zip(names, data.arrays()):
+        head = f"{name}=tensor("
+        host = _host(array)
+        text = format_values(host, indent + len(head))
+        if not host.size:
+            text += f", size={tuple(host.shape)}"
+        parts.append(head + text + ")")
+    suffixes += [f"size={tuple(data.shape)}", f"nnz={data.nnz}"]
+    if t.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
+        suffixes.append(f"dtype={t.dtype}")
+    suffixes.append(f"layout={t.layout}")
+    text = prefix + (",\n" + " " * indent).join(parts)
+    return _finish_repr(t, text, suffixes, indent, plain, force_newline=data.layout is sparse_coo)
+
+
+def _finish_repr(t, text, suffixes, indent, plain, force_newline=False):
     """Add the autograd suffix and the closing parenthesis (and Parameter(...) around subclasses of it)."""
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    text = add_suffixes(text, suffixes, indent)
+    text = add_suffixes(text, suffixes, indent, force_newline)
     if not plain and any(_parameter_class(c) for c in type(t).__mro__):
         text = f"Parameter({text})"
     return text

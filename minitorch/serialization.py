@@ -34,9 +34,9 @@ __all__ = ["save", "load", "SerializationError", "WeightsOnlyError", "add_safe_g
 
 _CODES = {_dtype.float64: "F64", _dtype.float32: "F32", _dtype.float16: "F16", _dtype.bfloat16: "BF16",
           _dtype.int64: "I64", _dtype.int32: "I32", _dtype.int16: "I16", _dtype.int8: "I8", _dtype.uint8: "U8",
-          _dtype.bool: "BOOL"}
+          _dtype.bool: "BOOL", _dtype.complex64: "C64"}
 _DTYPES = {code: d for d, code in _CODES.items()}
-_FOREIGN_CODES = ("U16", "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64")
+_FOREIGN_CODES = ("U16", "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4")
 MAX_HEADER_SIZE = 100_000_000  # the limit the safetensors library itself enforces
 MAX_DEPTH = 100  # containers nested deeper are refused, on save and on load, long before Python's recursion limit
 MAX_DIMS = 64  # the most dimensions a NumPy array may have
@@ -182,12 +182,15 @@ class _Encoder:
     def leaf(self, obj, path):
         name = ".".join(str(p) for p in path) or "tensor"
         if isinstance(obj, np.ndarray):
-            if obj.dtype not in _dtype._BY_NUMPY:
+            if _dtype._BY_NUMPY.get(obj.dtype) not in _CODES:
                 raise TypeError(f"minitorch.save cannot store a NumPy array of dtype {obj.dtype} (at {_where(path)}): "
-                                "only the dtypes minitorch tensors have")
+                                "only the dtypes minitorch tensors have, and safetensors has no complex128")
             node = {"type": "ndarray"}
             self.leaves.append((node, obj, name))
             return node
+        if obj.dtype not in _CODES:  # safetensors has no complex128
+            raise TypeError(f"minitorch.save cannot store a tensor of dtype {obj.dtype} (at {_where(path)}): the "
+                            "safetensors format has no such dtype")
         node = {"type": "tensor"}
         if not obj.is_cpu:
             node["device"] = str(obj.device)

@@ -19,6 +19,7 @@ import numpy
 
 from ._device import device
 from ._dtype import dtype
+from ._layout import layout
 from ._size import Size
 
 _Number = int | float | bool
@@ -59,12 +60,13 @@ RETURN_TYPES = {
     "__bool__": "bool", "__float__": "float", "__int__": "int", "__index__": "int", "__hash__": "int",
     "__iter__": "Iterator[Tensor]", "__repr__": "str", "__format__": "str", "__array__": "numpy.ndarray",
     "__complex__": "complex", "__dlpack_device__": "tuple[int, int]", "__dlpack__": "Any",
+    "sparse_dim": "int", "dense_dim": "int", "is_coalesced": "bool",
 }
 PROPERTY_TYPES = {
     "shape": "Size", "dtype": "dtype", "device": "device", "ndim": "int", "is_cuda": "bool", "is_cpu": "bool",
     "is_leaf": "bool", "requires_grad": "bool", "grad": "Tensor | None", "grad_fn": "Any", "data": "Tensor",
     "nbytes": "int", "itemsize": "int", "retains_grad": "bool", "output_nr": "int", "T": "Tensor", "mT": "Tensor",
-    "H": "Tensor", "mH": "Tensor",
+    "H": "Tensor", "mH": "Tensor", "is_sparse": "bool", "layout": "layout",
 }
 DUNDERS = ("__len__", "__bool__", "__float__", "__int__", "__index__", "__iter__", "__getitem__", "__setitem__",
            "__array__", "__format__", "__complex__", "__dlpack__", "__dlpack_device__", "__init__")

@@ -11,7 +11,7 @@ PACKAGE = pathlib.Path(minitorch.__file__).parent
 LAYERS = [
     ("foundation", ["_dtype", "_size", "_layout", "_qscheme", "_warnings", "_quiet", "_malloc"]),
     ("devices", ["backends.meta", "_device", "cuda", "backends.cuda", "_random"]),
-    ("door", ["_dispatch", "overrides", "_C", "utils._python_dispatch"]),
+    ("door", ["_dispatch", "overrides", "_C", "utils._python_dispatch", "backends.sparse"]),
     ("autograd engine", ["autograd.grad_mode", "autograd.graph", "autograd.function", "autograd.variable"]),
     ("tensor", ["_tensor", "_tensor_str", "_quantized.storage"]),
     ("ops", ["ops", "_creation", "autograd"]),

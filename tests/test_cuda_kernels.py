@@ -59,6 +59,7 @@ def test_standin_api_record_matches_installed_cupy(nvrtc):
     from minitorch.backends.cuda.standin import _api
     assert _api.CUPY_NAMES <= {n for n in dir(cupy) if not n.startswith("_")}
     assert _api.NDARRAY_NAMES <= set(dir(cupy.ndarray))
+    assert _api.LINALG_NAMES <= set(dir(cupy.linalg)) and _api.FFT_NAMES <= set(dir(cupy.fft))
     assert _api.UFUNC_AT == {n for n in _api.CUPY_NAMES if isinstance(getattr(cupy, n), cupy.ufunc)
                              and getattr(cupy, n)._scatter_op}
 

@@ -26,7 +26,7 @@ import pytest
 from tests.exercises.wrong import solution
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTERS = [1, 2, 3, 4, 5, 6, 7, 10, 11, 12]
+CHAPTERS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 _NOTEBOOK_MODULES = tempfile.TemporaryDirectory(prefix="notebook-definitions-")
 
 
@@ -160,7 +160,9 @@ def test_no_notebook_definition_passes_an_exercise(chapter):
 def _run_with_pytorch(torch, chapter, names):
     """The objects `names` of tests/exercises/test_chNN.py, defined again with PyTorch in place of minitorch."""
     graded = importlib.import_module(f"tests.exercises.test_ch{chapter:02d}")
-    scope = {"torch": torch, "nn": torch.nn}
+    utils = {name: importlib.import_module(f"{torch.__name__}.nn.utils.{name}")
+             for name in ("prune", "parametrize", "parametrizations")}
+    scope = {"torch": torch, "nn": torch.nn, **utils}
     for name in names:
         exec(inspect.getsource(getattr(graded, name)), scope)
     return scope
@@ -176,6 +178,8 @@ PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorc
     5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
     6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
     7: ("predict_dominant_flops", ["flops_of_the_model"], lambda s: s["flops_of_the_model"]()),
+    8: ("predict_pruning_state", ["pruning_state"], lambda s: s["pruning_state"]()),
+    9: ("predict_parametrized_state", ["parametrized_state"], lambda s: s["parametrized_state"]()),
     10: ("predict_quantization", ["quantized_vector", "observed_zero_point"],
          lambda s: (s["quantized_vector"]().int_repr().tolist(), s["observed_zero_point"]())),
     11: ("predict_graph", [], lambda s: _torch_graph(s["torch"])),

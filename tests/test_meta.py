@@ -34,7 +34,9 @@ INPUTS = {
     "q": ((2, 3), "int32"), "u": ((2, 3), "uint8"), "p": ((2, 3), "float32"), "n": ((4, 3, 6, 6), "float32"),
     "c": ((2, 3, 2, 2), "float32"), "l": ((4, 3, 8), "float32"), "e": ((2, 3, 4), "float32"),
     "g": ((3,), "float32"), "o": ((3,), "float32"), "W": ((4, 3), "float32"), "Q": ((3, 3), "float32"),
-    "R": ((3, 2), "float32"), "A": ((2, 1), "float32"), "Z": ((3,), "int64"), "I": ((3,), "int32"),
+    "R": ((3, 2), "float32"), "A": ((2, 1), "float32"), "D": ((2, 2), "float32"), "X": ((2, 4), "float32"),
+    "r": ((2,), "float32"), "f": ((8,), "float32"), "I": ((3,), "int32"), "Z": ((2, 3), "complex64"),
+    "Y": ((3, 4), "complex64"), "K": ((3,), "int64"),
 }
 
 # name -> (input letters, extra positional args, keyword args). Each name is tried as minitorch.<name>,
@@ -108,9 +110,82 @@ OPS = {
     # linear algebra
     "vdot": ("vv", (), {}), "matrix_exp": ("Q", (), {}), "geqrf": ("m", (), {}), "orgqr": ("mg", (), {}),
     "norm_except_dim": ("x", (2, 0), {}), "_weight_norm": ("xA", (), {"dim": 0}),
+    # sparse layouts: on a dense (meta) tensor the sparse-only methods raise torch's layout errors
+    **{name: ("x", (), {}) for name in ("to_dense", "values", "indices", "crow_indices", "col_indices", "coalesce",
+                                        "is_coalesced", "_nnz", "sparse_dim", "dense_dim", "to_sparse",
+                                        "to_sparse_csr")},
+    "cholesky": ("Q", (), {}), "cholesky_inverse": ("Q", (), {}), "cholesky_solve": ("RQ", (), {}),
+    "det": ("Q", (), {}), "logdet": ("Q", (), {}), "slogdet": ("Q", (), {}), "inverse": ("Q", (), {}),
+    "pinverse": ("m", (), {}), "matrix_power": ("Q", (2,), {}), "lu": ("Q", (), {}), "lu_solve": ("RQI", (), {}),
+    "lu_unpack": ("QI", (), {}), "triangular_solve": ("RQ", (), {}),
+    # more elementwise ops, one input
+    **{name: ("x", (), {}) for name in (
+        "absolute", "acosh", "arccosh", "asinh", "arcsinh", "atanh", "arctanh", "deg2rad", "rad2deg", "exp2",
+        "frac", "fix", "sgn", "signbit", "isposinf", "isneginf", "isreal", "sinc", "lgamma", "digamma", "erfinv",
+        "i0", "logit", "angle", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg",
+        "real", "frexp", "cfloat", "cdouble", "is_signed")},
+    "imag": ("Z", (), {}), "mvlgamma": ("x", (), {"p": 1}), "polygamma": ("x", (1,), {}),
+    "is_nonzero": ("s", (), {}), "view_as_real": ("Z", (), {}), "view_as_complex": ("D", (), {}),
+    # two inputs
+    **{name: ("xy", (), {}) for name in (
+        "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "copysign", "nextafter", "fmax", "fmin",
+        "float_power", "xlogy", "igamma", "igammac", "heaviside", "ldexp")},
+    **{name: ("ii", (), {}) for name in (
+        "gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "__lshift__", "__rshift__", "__ilshift__",
+        "__irshift__")},
+    "is_same_size": ("xz", (), {}), "complex": ("xz", (), {}), "polar": ("xz", (), {}),
+    # statistics and scans
+    **{name: ("x", (), {"dim": 1}) for name in (
+        "nansum", "nanmean", "aminmax", "count_nonzero", "std_mean", "var_mean")},
+    **{name: ("x", (1,), {}) for name in (
+        "median", "nanmedian", "mode", "cummax", "cummin", "cumprod", "logcumsumexp")},
+    "quantile": ("x", (0.5,), {"dim": 1}), "nanquantile": ("x", (0.5,), {"dim": 1}),
+    **{name: ("x", (), {}) for name in (
+        "diff", "trapezoid", "trapz", "cumulative_trapezoid", "histc", "histogram", "cov", "corrcoef")},
+    "histogramdd": ("x", (), {"bins": 2}), "bincount": ("t", (), {}), "searchsorted": ("vx", (), {}),
+    "bucketize": ("xv", (), {}),
+    # arranging, views and their copies
+    **{name: ("y", (), {}) for name in ("atleast_1d", "atleast_2d", "atleast_3d", "diagflat", "vander")},
+    **{name: ("x", (), {}) for name in (
+        "fliplr", "flipud", "rot90", "diag_embed", "alias_copy", "detach_copy", "squeeze_copy", "t_copy",
+        "slice_copy")},
+    **{name: ("[xz]", (), {}) for name in ("column_stack", "row_stack", "dstack")},
+    **{name: ("x", (2,), {"dim": 1}) for name in ("tensor_split", "unsafe_split", "unsafe_chunk", "split_copy")},
+    **{name: ("x", ([1, 2],), {"dim": 1}) for name in ("unsafe_split_with_sizes", "split_with_sizes_copy")},
+    "broadcast_tensors": ("xy", (), {}), "broadcast_to": ("y", ((2, 3),), {}),
+    "broadcast_shapes": ("", ((2, 3), (3,)), {}),
+    "meshgrid": ("vw", (), {"indexing": "ij"}), "cartesian_prod": ("vw", (), {}), "combinations": ("v", (), {}),
+    "block_diag": ("xm", (), {}), "hsplit": ("x", (3,), {}), "vsplit": ("x", (2,), {}), "dsplit": ("e", (2,), {}),
+    "take_along_dim": ("xk", (), {"dim": 1}), "unravel_index": ("j", ((2, 3),), {}),
+    "as_strided": ("x", ((2, 2), (1, 2)), {}), "as_strided_copy": ("x", ((2, 2), (1, 2)), {}),
+    "as_strided_scatter": ("xD", ((2, 2), (1, 2)), {}), "unfold": ("x", (1, 2, 1), {}),
+    "unfold_copy": ("x", (1, 2, 1), {}), "diagonal_scatter": ("mv", (), {}), "select_scatter": ("xy", (0, 1), {}),
+    "slice_scatter": ("xz", (), {}), "sum_to_size": ("x", (1, 3), {}), "narrow_copy": ("x", (1, 0, 2), {}),
+    "diagonal_copy": ("m", (), {}), "expand_copy": ("y", ((4, 3),), {}), "permute_copy": ("e", ((2, 0, 1),), {}),
+    "select_copy": ("x", (1, 0), {}), "transpose_copy": ("x", (0, 1), {}), "unbind_copy": ("x", (1,), {}),
+    "unsqueeze_copy": ("x", (1,), {}), "view_copy": ("x", ((6,),), {}),
+    # indexing
+    "index_copy": ("xjz", (0, Ref(1), Ref(2)), {}), "index_fill": ("xj", (1, Ref(1), 2.0), {}),
+    "index_put": ("xjy", ((Ref(1),), Ref(2)), {}), "masked_scatter": ("xbz", (), {}), "put": ("xjr", (), {}),
+    "scatter_reduce": ("xkz", (1, Ref(1), Ref(2), "sum"), {}), "fill_diagonal_": ("Q", (1.0,), {}),
+    "fill": ("x", (2.0,), {}),
+    # products
+    "addmm": ("Xxm", (), {}), "addmv": ("vmw", (), {}), "addr": ("mvw", (), {}), "baddbmm": ("XBC", (), {}),
+    "addbmm": ("XBC", (), {}), "einsum": ("xm", ("ij,jk->ik", Ref(0), Ref(1)), {}),
+    "tensordot": ("xm", (), {"dims": 1}), "kron": ("xm", (), {}), "inner": ("xz", (), {}),
+    "chain_matmul": ("xmW", (), {}), "trace": ("Q", (), {}), "cross": ("xz", (), {"dim": 1}),
+    "dist": ("xz", (), {}), "cdist": ("xz", (), {}),
+    # signals
+    "stft": ("f", (4,), {"return_complex": True}), "istft": ("Y", (4,), {}),
+    # factories of torch.* that are not tensor ops
+    **{name: ("", (5,), {"device": "meta"}) for name in (
+        "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window")},
+    "range": ("", (0, 4), {"device": "meta"}), "scalar_tensor": ("", (2.0,), {"device": "meta"}),
+    "empty_strided": ("", ((2, 3), (3, 1)), {"device": "meta"}), "tril_indices": ("", (3, 3), {"device": "meta"}),
+    "triu_indices": ("", (3, 3), {"device": "meta"}), "asarray": ("", ([1.0, 2.0],), {"device": "meta"}),
     # quantization (no quantized meta tensors in either library; fake quantization is float arithmetic)
-    "quantize_per_channel": ("xgZ", (1, Attr("qint8")), {}), "_make_per_tensor_quantized_tensor": ("u", (0.1, 2), {}),
-    "_make_per_channel_quantized_tensor": ("ugZ", (1,), {}), "dequantize": ("x", (), {}),
+    "quantize_per_channel": ("xgK", (1, Attr("qint8")), {}), "_make_per_tensor_quantized_tensor": ("u", (0.1, 2), {}),
+    "_make_per_channel_quantized_tensor": ("ugK", (1,), {}), "dequantize": ("x", (), {}),
     "fake_quantize_per_tensor_affine": ("x", (0.1, 2, -128, 127), {}),
     "fake_quantize_per_channel_affine": ("xgI", (1, -128, 127), {}),
     **{name: ("x", (), {}) for name in ("int_repr", "q_scale", "q_zero_point", "qscheme", "q_per_channel_scales",
@@ -122,6 +197,22 @@ LINALG = {
     "matmul": ("xm", (), {}), "matrix_exp": ("Q", (), {}), "qr": ("m", (), {}), "svd": ("m", (), {}),
     "svdvals": ("m", (), {}), "solve": ("QR", (), {}), "householder_product": ("mg", (), {}),
     "matrix_norm": ("m", (), {}), "vector_norm": ("x", (), {}), "norm": ("x", (), {}),
+    **{name: ("Q", (), {}) for name in (
+        "cholesky", "cholesky_ex", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lu", "lu_factor", "lu_factor_ex",
+        "slogdet")},
+    "cross": ("xz", (), {}), "diagonal": ("m", (), {}), "lstsq": ("QR", (), {}), "lu_solve": ("QIR", (), {}),
+    "matrix_power": ("Q", (2,), {}), "matrix_rank": ("m", (), {}), "multi_dot": ("[xmW]", (), {}),
+    "pinv": ("m", (), {}), "solve_triangular": ("QR", (), {"upper": True}), "vander": ("y", (), {}),
+    "vecdot": ("xz", (), {}),
+}
+
+# torch.fft: name -> (input letters, extra args, keyword args)
+FFT = {
+    **{name: ("f", (), {}) for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
+    **{name + suffix: ("x", (), {}) for suffix in ("2", "n") for name in (
+        "fft", "ifft", "rfft", "irfft", "hfft", "ihfft")},
+    "fftfreq": ("", (5,), {"device": "meta"}), "rfftfreq": ("", (5,), {"device": "meta"}),
+    "fftshift": ("x", (), {}), "ifftshift": ("x", (), {}),
 }
 
 # nn.functional: name -> (input letters, extra args, keyword args)
@@ -143,7 +234,8 @@ FUNCTIONAL = {
 }
 
 # Ops that torch has no meta kernel for, which work on minitorch's meta arrays.
-BEYOND_TORCH = {"geqrf", "dequantize", "fake_quantize_per_tensor_affine", "fake_quantize_per_channel_affine"}
+BEYOND_TORCH = {"geqrf", "cov", "corrcoef", "combinations", "istft", "lstsq", "dequantize",
+                "fake_quantize_per_tensor_affine", "fake_quantize_per_channel_affine"}
 
 # Entries that a table row does not cover, and why.
 NOT_OPS = {
@@ -161,6 +253,10 @@ NOT_OPS = {
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
     "empty_like", "full_like", "eye", "arange", "linspace", "logspace", "rand", "randn", "randint",
     "randperm", "normal", "rand_like", "randn_like", "randint_like",
+    # sparse factories, whose index arrays need values (tested in test_sparse.py)
+    "sparse_coo_tensor", "sparse_csr_tensor",
+    # a tensor over a buffer's bytes, which is on the cpu (tested in test_torch_misc)
+    "frombuffer",
     # torch's meta quantize_per_tensor returns a float32 tensor, as no quantized meta tensor exists; minitorch
     # refuses instead (tested in test_no_quantized_meta_tensors)
     "quantize_per_tensor",
@@ -168,10 +264,20 @@ NOT_OPS = {
 
 
 def _place(lib, ts, args):
-    """(leading tensors, args) with every Ref replaced by its tensor, which then does not lead, and every Attr
-    by lib's attribute."""
-    used = {a.i for a in args if isinstance(a, Ref)}
-    args = [ts[a.i] if isinstance(a, Ref) else getattr(lib, a.name) if isinstance(a, Attr) else a for a in args]
+    """(leading tensors, args) with every Ref (also in a tuple) replaced by its tensor, which then does not
+    lead, and every Attr by lib's attribute."""
+    used = set()
+
+    def put(a):
+        if isinstance(a, tuple):
+            return tuple(put(v) for v in a)
+        if isinstance(a, Ref):
+            used.add(a.i)
+            return ts[a.i]
+        if isinstance(a, Attr):
+            return getattr(lib, a.name)
+        return a
+    args = [put(a) for a in args]
     return [t for i, t in enumerate(ts) if i not in used], args
 
 
@@ -194,8 +300,8 @@ def _form_call(lib, name, form, letters, args, kwargs, grad):
     ts, args = _place(lib, _inputs(lib, letters, grad), args)
     if form == "function":
         return getattr(lib, name)(*ts, *args, **kwargs)
-    if form == "linalg":
-        return getattr(lib.linalg, name)(*ts, *args, **kwargs)
+    if form in ("linalg", "fft"):
+        return getattr(getattr(lib, form), name)(*ts, *args, **kwargs)
     if form == "functional":
         if name == "conv1d":
             weight = lib.empty((2, 3, 3), device="meta")
@@ -235,6 +341,8 @@ def _forms(torch, name, table):
         return ["functional"]
     if table is LINALG:
         return ["linalg"]
+    if table is FFT:
+        return ["fft"]
     forms = []
     if hasattr(torch, name) and hasattr(minitorch, name):
         forms.append("function")
@@ -245,8 +353,8 @@ def _forms(torch, name, table):
     return forms
 
 
-CASES = [(name, spec, table) for table in (OPS, FUNCTIONAL, LINALG) for name, spec in table.items()]
-_PREFIX = {id(FUNCTIONAL): "F.", id(LINALG): "linalg."}
+CASES = [(name, spec, table) for table in (OPS, FUNCTIONAL, LINALG, FFT) for name, spec in table.items()]
+_PREFIX = {id(FUNCTIONAL): "F.", id(LINALG): "linalg.", id(FFT): "fft."}
 
 
 @pytest.mark.parametrize("grad", [False, True], ids=["plain", "requires_grad"])
@@ -273,8 +381,9 @@ def test_every_public_op_has_a_meta_case():
         namespace, _, short = label.rpartition(".")
         if short in ("__get__", "__set__", "__delete__"):
             continue
-        if namespace in ("torch.nn.functional", "torch.linalg"):
-            if short not in (FUNCTIONAL if namespace == "torch.nn.functional" else LINALG):
+        tables = {"torch.nn.functional": FUNCTIONAL, "torch.linalg": LINALG, "torch.fft": FFT}
+        if namespace in tables:
+            if short not in tables[namespace]:
                 missing.append(label)
         elif short not in covered:
             missing.append(label)

@@ -456,7 +456,7 @@ BAD_FILES = {
                             "dict key .* is not a str, int, float, bool or None"),
     "bad non-finite float": (with_structure({"type": "float", "value": "1e999"}), "malformed structure node"),
     "bad device": (with_structure({"type": "device", "name": "tpu:0"}), r"bad device 'tpu:0' \(Expected one of cpu"),
-    "bad dtype": (with_structure({"type": "dtype", "name": "complex64"}), "malformed structure node"),
+    "bad dtype": (with_structure({"type": "dtype", "name": "complex32"}), "malformed structure node"),
     "requires_grad on ints": (with_structure({"type": "tensor", "name": "a", "requires_grad": True},
                                              {"a": {"dtype": "I32", "shape": [2], "data_offsets": [0, 8]}}, bytes(8)),
                               "tensor 'a' is marked requires_grad but is not floating point"),

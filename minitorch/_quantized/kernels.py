@@ -344,6 +344,6 @@ def quantized_repr(self, *, tensor_contents=None):
                      f"axis={data.axis}"]
     else:
         suffixes += [f"scale={data.scale}", f"zero_point={data.zero_point}"]
-    body = format_values(values, len(prefix), floating=True)
+    body = format_values(values, len(prefix))
     return add_suffixes(prefix + body, suffixes, len(prefix))
 

@@ -393,6 +393,8 @@ def _execute_observed(observer, node, grads, *rest):
 def _execute(node, grads, captures, results, accumulate, inputs, create_graph, observer=None):
     """Run one node: tensor hooks, retain_grad, pre-hooks, the backward function, post-hooks."""
     leaf = node.variable if type(node) is AccumulateGrad else None
+    if leaf is not None and grads[0] is not None and grads[0]._data.dtype.kind == "c" and leaf._data.dtype.kind != "c":
+        grads[0] = grads[0].real  # a real leaf gets the real part of a complex gradient, as in torch
     hooks = node._tensor_hooks if leaf is None else leaf._leaf_hooks
     if hooks:
         _run_tensor_hooks(hooks, grads)

@@ -1,3 +1,4 @@
 """Device-specific code: `backends.meta` (the arrays of the meta device, imported with minitorch) and
 `backends.cuda`, which builds CUDA kernels from the `.cu` files in `backends/cuda/kernels/` on first use
-(imported only when an op runs on a GPU)."""
+(imported only when an op runs on a GPU), and `backends.sparse`, the data of sparse tensors (index and value
+arrays, multiplied on SciPy / cupyx sparse matrices)."""

@@ -74,7 +74,15 @@ class MetaArray(np.lib.mixins.NDArrayOperatorsMixin):
     nbytes = property(lambda self: self.size * self.dtype.itemsize)
     flags = property(lambda self: _Flags(self.shape, self.strides, self.dtype.itemsize))
     T = property(lambda self: self.transpose())
-    real = property(lambda self: self)
+    real = property(lambda self: self._part(0))
+    imag = property(lambda self: self._part(1))
+
+    def _part(self, which):
+        """The real (0) or imaginary (1) parts of a complex array, as a float view of its memory."""
+        if self.dtype.kind != "c":
+            return self if which == 0 else MetaArray(self.shape, self.dtype)
+        owner = self if self.base is None else self.base
+        return MetaArray(self.shape, np.dtype(f"f{self.itemsize // 2}"), self.strides, 2 * self.offset + which, owner)
 
     def __repr__(self):
         return f"MetaArray(shape={self.shape}, dtype={self.dtype})"
@@ -474,8 +482,10 @@ def einsum(subscripts, *operands, **kwargs):
 
 
 def take_along_axis(arr, indices, axis):
-    return empty(np.broadcast_shapes(arr.shape[:axis] + (1,) + arr.shape[axis + 1:], indices.shape)
-                 if axis is not None else indices.shape, arr.dtype)
+    if axis is None:
+        return empty(indices.shape, arr.dtype)
+    axis %= arr.ndim
+    return empty(np.broadcast_shapes(arr.shape[:axis] + (1,) + arr.shape[axis + 1:], indices.shape), arr.dtype)
 
 
 def moveaxis(a, source, destination):

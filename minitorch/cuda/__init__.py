@@ -135,6 +135,9 @@ def _on_device_of(array):
     arrays already on the current GPU."""
     if type(array) is np.ndarray or type(array) is MetaArray or array.device == "cpu":  # a cpu kind's storage
         return _NO_SWITCH
+    array = getattr(array, "device_array", array)  # a sparse tensor's data: where its arrays are
+    if type(array) is np.ndarray:
+        return _NO_SWITCH
     index = array.device.id
     cp = _state["cupy"]
     if index == cp.cuda.runtime.getDevice():

@@ -6,7 +6,10 @@ from . import linalg
 from . import index, random
 from . import sorting
 from . import decompositions, norms
+from . import complex, elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft
+from . import indexing, sparse
 from . import quantized
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms,
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms, complex,
+           elementwise, special, scan, statistics, arrange, views, products, linalg_extra, misc, fft, indexing, sparse,
            quantized)

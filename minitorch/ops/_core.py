@@ -58,7 +58,7 @@ def save_output(result, backward):
 def make_multi(datas, name, inputs, backward, saves=False):
     """Like `make` for an op with several outputs sharing one node; backward gets one grad per output
     (None for outputs that received none)."""
-    outs = tuple(_wrap(d) for d in datas)
+    outs = tuple(_wrap(np.asarray(d) if isinstance(d, np.generic) else d) for d in datas)
     if _grad_state["enabled"] and any(t is not None and t._requires_grad for t in inputs):
         saved = None
         if saves is not False:
@@ -66,7 +66,8 @@ def make_multi(datas, name, inputs, backward, saves=False):
         node = node_type(name)(backward, tuple(gradient_edge(t) if t is not None else (None, 0) for t in inputs),
                                saves is not False, len(outs), saved)
         for i, o in enumerate(outs):
-            o._grad_fn, o._output_nr, o._requires_grad = node, i, True
+            if o._data.dtype.kind in "fc" or _is_bf16(o._data):  # integer outputs (indices, pivots) have no gradient
+                o._grad_fn, o._output_nr, o._requires_grad = node, i, True
     return outs
 
 
@@ -87,7 +88,7 @@ def _to_device_array(t, like):
 
 
 # Python numbers an op accepts in place of a tensor operand.
-SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+SCALAR_TYPES = (bool, int, float, complex, np.bool_, np.integer, np.floating, np.complexfloating)
 
 _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
                for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
@@ -133,7 +134,10 @@ def binary(a, b):
         if isinstance(b, np.generic):
             b = b.item()
         kind = ad.dtype.kind
-        if kind == "f" or _is_bf16(ad):
+        if isinstance(b, complex) and kind != "c":  # a complex number makes the op complex
+            ad = ad.astype(_dtype.result_type(a, b).np)
+            kind = "c"
+        if kind in "fc" or _is_bf16(ad):
             return ad, ad.dtype.type(b) if NUMPY1 else b, None
         if isinstance(b, float):
             ad = ad.astype(_dtype.get_default_dtype().np)

@@ -1,7 +1,7 @@
 """Copies that change device or dtype (`Tensor.to`) and plain copies (`clone`, `contiguous`)."""
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _warnings
 from .._device import array_module
 from ..backends.meta import MetaArray
 from ..cuda import _on_device_of
@@ -31,13 +31,18 @@ def to_copy(input, device=None, dtype=None, copy=False):
         return input
     _dtype._check_available(dtype)
     data = input._data if device == src_device else _move(input._data, device)
+    if src_dtype.is_complex and not dtype.is_complex:
+        _warnings.warn("Casting complex values to real discards the imaginary part", UserWarning)
+        data = data.real
     with _on_device_of(data):  # the cast runs on the GPU that holds the data
-        data = data.astype(dtype.np, copy=copy or data is input._data)
-    backward_needed = dtype.is_floating_point and src_dtype.is_floating_point
+        data = data.astype(dtype.np, copy=copy or data is input._data or data.base is input._data)
+    inexact = (dtype.is_floating_point or dtype.is_complex, src_dtype.is_floating_point or src_dtype.is_complex)
 
     def backward(g):
+        if g.is_complex() and not src_dtype.is_complex:
+            g = g.real
         return (g.to(src_device, src_dtype),)
-    return make(data, "ToCopyBackward0", (input,) if backward_needed else (), backward, saves=False)
+    return make(data, "ToCopyBackward0", (input,) if all(inexact) else (), backward, saves=False)
 
 
 def clone(input, *, memory_format=None):

@@ -70,9 +70,9 @@ def inplace_variant(op):
     return method
 
 
-def _fill(input, value, name):
+def _fill(input, value, name, tensor_name="FillBackward3"):
     """`input`'s shape filled with `value` (a number, or a zero-dim tensor that receives the summed
-    gradient); `input` itself gets a zero gradient."""
+    gradient); `input` itself gets a zero gradient. The node is `name`, or `tensor_name` for a tensor value."""
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value._data.ndim} dimensions.")
@@ -80,7 +80,7 @@ def _fill(input, value, name):
     data[...] = value._data if isinstance(value, Tensor) else value
     if not isinstance(value, Tensor):
         return make(data, name, (input,), lambda g: (_zeros_like(g),), saves=False)
-    return make(data, "FillBackward3", (input, value), lambda g: (_zeros_like(g), g.sum()), saves=False)
+    return make(data, tensor_name, (input, value), lambda g: (_zeros_like(g), g.sum()), saves=False)
 
 
 def zero_(self):

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _warnings
 from .._tensor import Tensor
 from ._core import accumulator, broadcast_shapes, make, sum_to, widened
-from .pointwise import _dtype_name, mul
+from .pointwise import _conj, _dtype_name, mul
 
 # the C++ element type names that torch's mm/matmul dtype errors print
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
@@ -95,6 +95,11 @@ def _mT(t):
     return t.transpose(-2, -1)
 
 
+def _mH(t):
+    """The conjugate transpose (the transpose of a real tensor): the gradients of complex products use it."""
+    return _conj(_mT(t))
+
+
 # ----- the fixed-rank products --------------------------------------------------------------------------
 def product(a, b):
     """a @ b on arrays; half and bfloat16 operands are multiplied in float32 and the result rounded once, as
@@ -109,8 +114,8 @@ def _dot(node, input, other):
     _check_dot(a, b)
 
     def backward(g):
-        return (g * other if input._requires_grad else None,
-                g * input if other._requires_grad else None)
+        return (g * _conj(other) if input._requires_grad else None,
+                g * _conj(input) if other._requires_grad else None)
     return make(product(a, b), node, (input, other), backward)
 
 
@@ -122,7 +127,13 @@ def dot(input, tensor):
 def vdot(input, other):
     """The dot product of two 1-D tensors, conjugating the first (which changes nothing for real ones)."""
     _check_tensor("vdot", "other", 2, other)
-    return _dot("VdotBackward0", input, other)
+    a, b = input._data, other._data
+    _check_dot(a, b)
+
+    def backward(g):
+        return (_conj(g) * other if input._requires_grad else None,
+                g * input if other._requires_grad else None)
+    return make(product(a.conj() if a.dtype.kind == "c" else a, b), "VdotBackward0", (input, other), backward)
 
 
 def mv(input, vec):
@@ -131,8 +142,8 @@ def mv(input, vec):
     _check_mv(a, b)
 
     def backward(g):
-        return (outer(g, vec) if input._requires_grad else None,
-                mv(_mT(input), g) if vec._requires_grad else None)
+        return (outer(g, _conj(vec)) if input._requires_grad else None,
+                mv(_mH(input), g) if vec._requires_grad else None)
     return make(product(a, b), "MvBackward0", (input, vec), backward)
 
 
@@ -144,8 +155,8 @@ def mm_grads(g, mat1, mat2):
         if operand._data.flags.f_contiguous and not operand._data.flags.c_contiguous:
             return _mT(mm(_mT(right), _mT(left)))
         return mm(left, right)
-    return (like(mat1, g, _mT(mat2)) if mat1._requires_grad else None,
-            like(mat2, _mT(mat1), g) if mat2._requires_grad else None)
+    return (like(mat1, g, _mH(mat2)) if mat1._requires_grad else None,
+            like(mat2, _mH(mat1), g) if mat2._requires_grad else None)
 
 
 def mm(input, mat2):
@@ -161,8 +172,8 @@ def bmm(input, mat2):
     _check_bmm(a, b)
 
     def backward(g):
-        return (bmm(g, _mT(mat2)) if input._requires_grad else None,
-                bmm(_mT(input), g) if mat2._requires_grad else None)
+        return (bmm(g, _mH(mat2)) if input._requires_grad else None,
+                bmm(_mH(input), g) if mat2._requires_grad else None)
     return make(product(a, b), "BmmBackward0", (input, mat2), backward)
 
 
@@ -254,9 +265,9 @@ def _matmul(input, other, name):
         g = g.reshape(_matrix_shape(out.shape, a.ndim, b.ndim))
         ga = gb = None
         if input._requires_grad:
-            ga = sum_to(matmul(g, _mT(right)), left.shape).reshape(a.shape)
+            ga = sum_to(matmul(g, _mH(right)), left.shape).reshape(a.shape)
         if other._requires_grad:
-            gb = sum_to(matmul(_mT(left), g), right.shape).reshape(b.shape)
+            gb = sum_to(matmul(_mH(left), g), right.shape).reshape(b.shape)
         return ga, gb
     return make(out, name, (input, other), backward)
 

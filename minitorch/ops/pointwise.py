@@ -48,6 +48,14 @@ def _zeros_like(g):
     return Tensor._wrap(array_module(g._data).zeros_like(g._data))
 
 
+def _conj(x):
+    """The conjugate of a complex tensor or number, which gradients of complex products use (torch's
+    convention); anything else unchanged."""
+    if isinstance(x, Tensor):
+        return x.conj() if x._data.dtype.kind == "c" else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
 def _check_integer_divisor(b):
     """torch raises for integer division by zero, where NumPy would return 0 with a warning."""
     if builtins.bool((b == 0).any()) if hasattr(b, "shape") else b == 0:
@@ -130,9 +138,9 @@ def mul(input, other):
     def backward(g):
         ga = gb = None
         if input._requires_grad:
-            ga = sum_to(g * other, input._data.shape)
+            ga = sum_to(g * _conj(other), input._data.shape)
         if bt is not None and bt._requires_grad:
-            gb = sum_to(g * input, bt._data.shape)
+            gb = sum_to(g * _conj(input), bt._data.shape)
         return ga, gb
     if bt is None:
         saved = ()
@@ -169,9 +177,9 @@ def div(input, other, *, rounding_mode=None):
     def backward(g):
         ga = gb = None
         if input._requires_grad:
-            ga = sum_to(g / other, input._data.shape)
+            ga = sum_to(g / _conj(other), input._data.shape)
         if bt is not None and bt._requires_grad:
-            gb = sum_to(-g * input / (bt * bt), bt._data.shape)
+            gb = sum_to(-g * _conj(input / (bt * bt)), bt._data.shape)
         return ga, gb
     if bt is None:
         saved = ()
@@ -297,9 +305,9 @@ def pow(input, exponent):
     def backward(g):
         ga = gb = None
         if input._requires_grad:
-            ga = sum_to(where(eq(bt, 0), 0.0, g * bt * input ** (bt - 1)), input._data.shape)
+            ga = sum_to(where(eq(bt, 0), 0.0, g * _conj(bt * input ** (bt - 1))), input._data.shape)
         if bt._requires_grad:
-            gb = sum_to(where(eq(input, 0), 0.0, g * _detached_or_live(result) * log(input)), bt._data.shape)
+            gb = sum_to(where(eq(input, 0), 0.0, g * _conj(_detached_or_live(result) * log(input))), bt._data.shape)
         return ga, gb
     result = make(out, "PowBackward1", (input, bt), backward)
     return result
@@ -317,7 +325,7 @@ def _pow_scalar_exponent(input, a, b, exponent):
     def backward(g):
         if exponent == 0:
             return (_zeros_like(g),)
-        return (g * exponent * input ** (exponent - 1),)
+        return (g * _conj(exponent * input ** (exponent - 1)),)
     return make(out, "PowBackward0", (input,), backward, (input,))
 
 
@@ -357,6 +365,8 @@ def abs(input):
     if input._data.dtype == np.bool_:
         raise _not_implemented("abs_cpu", input._data.dtype)
     xp = array_module(input._data)
+    if input._data.dtype.kind == "c":  # d|z| = Re(conj(z / |z|) dz): the gradient is g * sgn(z)
+        return make(xp.abs(input._data), "AbsBackward0", (input,), lambda g: (g * input.sgn(),))
     return make(xp.abs(input._data), "AbsBackward0", (input,), lambda g: (g * sign(input),))
 
 
@@ -389,7 +399,7 @@ def _unary_with_input(name, compute, grad_from_input):
     return op
 
 
-exp = _unary_with_output("ExpBackward0", lambda xp, a: xp.exp(a), lambda g, out: g * out)
+exp = _unary_with_output("ExpBackward0", lambda xp, a: xp.exp(a), lambda g, out: g * _conj(out))
 sqrt = _unary_with_output("SqrtBackward0", lambda xp, a: xp.sqrt(a), lambda g, out: g / (2 * out))
 rsqrt = _unary_with_output("RsqrtBackward0", lambda xp, a: xp.reciprocal(xp.sqrt(a)),
                            lambda g, out: g * -0.5 * out * out * out)

@@ -72,7 +72,7 @@ def _check_nonempty(name, data, dims, all_dims):
 
 
 def _require_float(name, input):
-    if not input.is_floating_point():
+    if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {_dtype_name(input.dtype)}")
 

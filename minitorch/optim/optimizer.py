@@ -79,6 +79,33 @@ def lerp_(xp, start, end, weight, scratch):
         xp.subtract(end, scratch, out=start)
 
 
+def check_lr(lr):
+    """torch's checks of a learning rate: a number >= 0, or a 1-element tensor."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_nonnegative(**values):
+    """torch's `Invalid <name> value: <value>` for the first hyper-parameter below zero."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+def check_betas(betas):
+    """Each beta in [0, 1), with torch's message naming the first one that is not."""
+    for i, beta in enumerate(betas[:2]):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def zeros_state(p):
+    """A state tensor of zeros shaped like the parameter `p`, on its device."""
+    return Tensor._wrap(array_module(p._data).zeros_like(p._data))
+
+
 def scalar_dtype():
     """The dtype of the `step` counters in optimizer state: float32, or float64 under that default."""
     return np.float64 if get_default_dtype() is float64 else np.float32
