@@ -3,7 +3,10 @@ and the iterative engine that runs backward in dependency order without recursio
 import heapq
 import itertools
 import re
+import sys
 import weakref
+
+import numpy as np
 
 from . import grad_mode
 from .. import _dispatch
@@ -201,8 +204,45 @@ def gradient_edge(tensor):
     return (None, 0)
 
 
-def _store_grad(variable, grad, create_graph):
-    """Add `grad` into `variable.grad` (torch's AccumulateGrad rules), then run post-accumulate hooks."""
+class _Holder:
+    value = None
+
+
+def _references_when_held_once():
+    """What sys.getrefcount reports for an object that one attribute (or one list entry) holds, read as
+    `holder.value`: measured rather than assumed, since interpreters differ in what the call itself adds.
+    None where reference counts say nothing (not CPython, or CPython without the GIL)."""
+    if sys.implementation.name != "cpython" or not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return None
+    holder = _Holder()
+    holder.value = object()
+    return sys.getrefcount(holder.value)
+
+
+_HELD_ONCE = _references_when_held_once()
+
+
+def _unshared(grads):
+    """Whether the gradient grads[0] may become a leaf's .grad without a copy, as torch's AccumulateGrad
+    steals a gradient nothing else uses: only this list holds the tensor, only the tensor holds its array
+    (a C-contiguous, writeable NumPy array), and that array owns its memory or views all of an owner that
+    nothing else holds. A hook, a retained grad or the caller's own gradient argument keeps another
+    reference, and the leaf then gets a copy (the counts are read without locals, which would add one)."""
+    if _HELD_ONCE is None or sys.getrefcount(grads[0]) != _HELD_ONCE \
+            or sys.getrefcount(grads[0]._data) != _HELD_ONCE:
+        return False
+    data = grads[0]._data
+    if type(data) is not np.ndarray or not (data.flags.c_contiguous and data.flags.writeable):
+        return False
+    if data.base is None:
+        return True
+    return (type(data.base) is np.ndarray and data.base.base is None and data.base.nbytes == data.nbytes
+            and sys.getrefcount(data.base) == _HELD_ONCE)
+
+
+def _store_grad(variable, grad, create_graph, unshared=False):
+    """Add `grad` into `variable.grad` (torch's AccumulateGrad rules), then run post-accumulate hooks.
+    A first gradient becomes .grad as it is when `unshared` (see _unshared), else as a copy."""
     if grad._data.shape != variable._data.shape:
         raise RuntimeError(
             f"Function AccumulateGrad returned an invalid gradient - got {list(grad.shape)} but expected "
@@ -211,7 +251,10 @@ def _store_grad(variable, grad, create_graph):
         grad = grad.to(variable.dtype)
     old = variable._grad
     if old is None:  # a copy, which the double-backward graph sees as torch's CopyBackwards
-        variable._grad = grad.new_empty(grad.shape).copy_(grad) if create_graph else grad._wrap(grad._data.copy())
+        if create_graph:
+            variable._grad = grad.new_empty(grad.shape).copy_(grad)
+        else:
+            variable._grad = grad._wrap(grad._data if unshared else grad._data.copy())
     elif create_graph:
         variable._grad = old + grad
     else:
@@ -388,7 +431,8 @@ def _execute(node, grads, captures, results, accumulate, inputs, create_graph):
     if type(node) is AccumulateGrad:
         if leaf is not None and grads[0] is not None and accumulate:
             if inputs is None or (node, 0) in captures:
-                _store_grad(leaf, grads[0], create_graph)
+                unshared = not create_graph and _unshared(grads)  # before grads[0] is read again
+                _store_grad(leaf, grads[0], create_graph, unshared)
         return ()
     grad_inputs = node._apply(grads if node._num_outputs > 1 else grads[:1])
     if node._post_hooks:
