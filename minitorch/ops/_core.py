@@ -193,7 +193,7 @@ def sum_to(grad, shape):
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
     data = grad._data
     if on_arrays(data):  # a bias's gradient, mostly
-        return _wrap(data.sum(axis=axes).reshape(shape))
+        return _wrap(data.sum(axis=axes, keepdims=True).reshape(shape))
     from .reduce import sum as _sum
     out = _sum(grad, axes, keepdim=True) if axes else grad
     return out.reshape(shape) if out._data.shape != shape else out

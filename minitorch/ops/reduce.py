@@ -531,7 +531,7 @@ def _softmax(input, dim, dtype, log):
             if kernel and not _grad_state["enabled"]:  # no graph of the backward wanted: the kernel will do
                 return (Tensor._wrap(xp.moveaxis(cuda_ops.softmax_backward(
                     xp.moveaxis(result._data, axes[0], -1), xp.moveaxis(g._data, axes[0], -1), log), -1, axes[0])),)
-            if on_arrays(g._data):
+            if on_arrays(g._data) and g._data.ndim:  # (0-dim arithmetic would give NumPy scalars)
                 gd, yd = g._data, result._data
                 if log:
                     return (Tensor._wrap(gd - xp.exp(yd) * gd.sum(axis=axes, keepdims=True)),)
