@@ -435,7 +435,8 @@ def _relu_array(d):
         return array_module(d).where(d < 0, zero, d)
     out = np.empty_like(d)
     np.maximum(d, zero, out=out)
-    np.copysign(out, d, out=out, where=d == 0)
+    if not d.all():  # one read of d; zeros in the input are rare, so the masked fix-up mostly stays away
+        np.copysign(out, d, out=out, where=d == 0)
     return out
 
 
