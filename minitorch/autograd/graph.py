@@ -222,16 +222,17 @@ def _references_when_held_once():
 _HELD_ONCE = _references_when_held_once()
 
 
-def _unshared(grads):
-    """Whether the gradient grads[0] may become a leaf's .grad without a copy, as torch's AccumulateGrad
-    steals a gradient nothing else uses: only this list holds the tensor, only the tensor holds its array
-    (a C-contiguous, writeable NumPy array), and that array owns its memory or views all of an owner that
-    nothing else holds. A hook, a retained grad or the caller's own gradient argument keeps another
-    reference, and the leaf then gets a copy (the counts are read without locals, which would add one)."""
-    if _HELD_ONCE is None or sys.getrefcount(grads[0]) != _HELD_ONCE \
-            or sys.getrefcount(grads[0]._data) != _HELD_ONCE:
+def _unshared(grads, nr=0):
+    """Whether the gradient grads[nr] is the engine's alone, so that it may become a leaf's .grad without a
+    copy (as torch's AccumulateGrad steals a gradient nothing else uses) or take later gradients in place:
+    only this list holds the tensor, only the tensor holds its array (a C-contiguous, writeable NumPy array),
+    and that array owns its memory or views all of an owner that nothing else holds. A hook, a retained grad
+    or the caller's own gradient argument keeps another reference, and then it is left alone (the counts
+    are read without locals, which would add one)."""
+    if _HELD_ONCE is None or sys.getrefcount(grads[nr]) != _HELD_ONCE \
+            or sys.getrefcount(grads[nr]._data) != _HELD_ONCE:
         return False
-    data = grads[0]._data
+    data = grads[nr]._data
     if type(data) is not np.ndarray or not (data.flags.c_contiguous and data.flags.writeable):
         return False
     if data.base is None:
@@ -386,12 +387,19 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
 
 
 def _add_to_buffer(buffers, node, nr, grad):
-    """Sum `grad` into the gradient waiting for output `nr` of `node`."""
+    """Sum `grad` into the gradient waiting for output `nr` of `node`: in place when no graph of the
+    backward is recorded and the waiting gradient is the engine's alone (see _unshared), as torch's engine
+    accumulates (a recurrent weight collects one gradient per time step), else as a new tensor."""
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node._num_outputs
-    old = buf[nr]
-    buf[nr] = grad if old is None else old + grad
+    if buf[nr] is None:
+        buf[nr] = grad
+    elif (not grad_mode._state["enabled"] and buf[nr]._data.shape == grad._data.shape
+          and buf[nr]._data.dtype == grad._data.dtype and _unshared(buf, nr)):
+        buf[nr]._data += grad._data
+    else:
+        buf[nr] = buf[nr] + grad
 
 
 def _run_tensor_hooks(hooks, grads):
