@@ -188,11 +188,11 @@ def test_array_backward_equals_the_tensor_backward(build, dtype):
         np.testing.assert_allclose(fast.numpy(), general.detach().numpy(), rtol=1e-6, atol=1e-7)
 
 
-# ----- max pooling over windows that tile the input ------------------------------------------------------
+# ----- max pooling: first maximum, NaN rule, windows left over ----------------------------------------------
 @pytest.mark.parametrize("shape, kernel", [((4, 3, 26, 26), 2), ((2, 3, 11, 11), 2), ((2, 2, 9, 12), 3),
                                            ((3, 7, 7), 2)])
 @pytest.mark.parametrize("special", ["ties", "nan"])
-def test_tiled_max_pool_matches_torch(torch, shape, kernel, special):
+def test_max_pool_matches_torch_on_ties_and_nan(torch, shape, kernel, special):
     """Values, indices (first maximum; torch's NaN rule) and gradients, also for windows left over."""
     a = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
     a[..., :2, :4] = 1.0 if special == "ties" else np.nan

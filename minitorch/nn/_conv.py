@@ -234,12 +234,10 @@ def _convolution(input, weight, bias, stride, pads, dilation, groups):
     length, ckk, og = out_hw[0] * out_hw[1], cg * kh * kw, o // g_
     xp = array_module(x)
     cols = _im2col(x, k, stride, pads, dilation, out_hw, channel_major=True)
-    out = xp.matmul(w.reshape(g_, og, ckk), cols.reshape(g_, ckk, n * length)).reshape(o, n, length)
-    if bias is None:
-        out = xp.ascontiguousarray(out.transpose(1, 0, 2))
-    else:  # the bias is added in the same pass that puts the batch first
-        out = xp.add(out.transpose(1, 0, 2), bias._data.reshape(o, 1), out=xp.empty((n, o, length), out.dtype))
-    out = out.reshape((n, o) + out_hw)
+    out = xp.matmul(w.reshape(g_, og, ckk), cols.reshape(g_, ckk, n * length))
+    out = xp.ascontiguousarray(out.reshape(o, n, length).transpose(1, 0, 2)).reshape((n, o) + out_hw)
+    if bias is not None:
+        out += bias._data.reshape(o, 1, 1)
     if input.dim() == 3:
         out = out[:, :, 0]
 
@@ -439,10 +437,6 @@ def _max_pool_arrays(x, k, s, d, out_hw, pads):
     if uses_kernels(x) and _kernel_fits((h, w), k, s, ((pads[0][0],) * 2, (pads[1][0],) * 2), d, out_hw):
         values, indices = _cuda_ops().max_pool2d(x.reshape(1, -1, h, w), k, s, (pads[0][0], pads[1][0]), d, out_hw)
         return values.reshape(x.shape[:-2] + out_hw), indices.reshape(x.shape[:-2] + out_hw)
-    if xp is np and x.dtype.kind == "f" and _tiled(k, s, d, pads, (h, w), out_hw):
-        tiled = _max_pool_tiles(x, k, out_hw)
-        if tiled is not None:
-            return tiled
     xpad = _pad(x, pads, _lowest(x.dtype))
     offsets = _offsets(k, s, d, out_hw)
     views = [xpad[key] for _, _, key in offsets]
@@ -474,40 +468,14 @@ def _max_pool_arrays(x, k, s, d, out_hw, pads):
     return best, indices
 
 
-def _tiled(k, s, d, pads, in_hw, out_hw):
-    """Whether the pooling windows tile the input: stride = kernel, no dilation or padding, whole windows."""
-    return (tuple(s) == tuple(k) and tuple(d) == (1, 1) and not any(p for pair in pads for p in pair)
-            and all(o == size // kk for o, size, kk in zip(out_hw, in_hw, k)))
-
-
-def _max_pool_tiles(x, k, out_hw):
-    """(values, indices) as _max_pool_arrays gives them, for windows that tile a NumPy input: each window
-    becomes one row of a copy of the input, whose argmax is the first maximum (torch's pick). None when a
-    NaN is among the values, for the general path's NaN rule (the last NaN of a window wins)."""
-    lead, w = x.shape[:-2], x.shape[-1]
-    (oh, ow), (kh, kw) = out_hw, k
-    tiles = x[..., :oh * kh, :ow * kw].reshape(lead + (oh, kh, ow, kw))  # splitting axes: a view
-    windows = np.ascontiguousarray(np.swapaxes(tiles, -3, -2)).reshape(lead + (oh, ow, kh * kw))
-    which = windows.argmax(axis=-1)
-    values = np.take_along_axis(windows, which[..., None], axis=-1)[..., 0]
-    if np.isnan(values).any():
-        return None
-    origins = np.arange(oh).reshape(-1, 1) * (kh * w) + np.arange(ow) * kw  # each window's first element
-    return values, origins + which // kw * w + which % kw
-
-
-def _scatter_planes(g, indices, in_hw, outside, tiled=False):
+def _scatter_planes(g, indices, in_hw, outside):
     """Add each g into its plane at `indices`: the gradient of max pooling. The sums run in output order in
     g's dtype, as torch's do. With `outside`, indices outside the plane (windows of padding only) add
-    nothing. Windows that tile the plane (`tiled`) never share an index: plain stores, no sums."""
+    nothing."""
     xp = array_module(g)
     planes, plane = g.size // (g.shape[-1] * g.shape[-2]), in_hw[0] * in_hw[1]
     if uses_kernels(g):
         return _cuda_ops().max_pool2d_backward(g, indices, (1, planes) + tuple(in_hw)).reshape(g.shape[:-2] + in_hw)
-    if tiled and xp is np:
-        out = xp.zeros((planes, plane), dtype=g.dtype)
-        xp.put_along_axis(out, indices.reshape(planes, -1), g.reshape(planes, -1), axis=1)
-        return out.reshape(indices.shape[:-2] + in_hw)
     flat = (indices.reshape(planes, -1) + xp.arange(planes).reshape(-1, 1) * plane).ravel()
     g = g.ravel()
     if outside:
@@ -525,7 +493,6 @@ def _max_pool2d(input, k, s, p, d, ceil_mode):
     values, idx = _max_pool_arrays(input._data, k, s, d, out_hw, pads)
     indices = _wrap(idx)
     outside = any(p) and any(v > 1 for v in d)  # only then can a window hold padding alone
-    tiled = _tiled(k, s, d, pads, in_hw, out_hw)
 
     def gather_planes(a):
         xp = array_module(a)
@@ -535,7 +502,7 @@ def _max_pool2d(input, k, s, p, d, ceil_mode):
         return (xp.where((at >= 0) & (at < plane), got, 0) if outside else got).reshape(idx.shape)
 
     def backward(g):
-        return (_linear(g, lambda a: _scatter_planes(a, idx, in_hw, outside, tiled), gather_planes,
+        return (_linear(g, lambda a: _scatter_planes(a, idx, in_hw, outside), gather_planes,
                         "MaxPool2DWithIndicesBackwardBackward0", "MaxPool2DWithIndicesBackward0"),)
     return make(values, "MaxPool2DWithIndicesBackward0", (input,), backward, saves=(input,)), indices
 
