@@ -14,22 +14,33 @@ compared with its floor: the same eight matrix products (three forward, five bac
 fresh processes of their own taking turns with the others. Every measurement runs in a fresh process, the
 libraries taking turns: one process never holds both libraries' worker threads, and all see the same machine
 load. Prints medians and the ratios minitorch / torch (and minitorch / floor) against their targets; --check
-exits 1 on a miss. Both libraries get 2 threads: torch through set_num_threads, NumPy's BLAS through
-OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, set before NumPy is imported. With --device cuda the MLP and the CNN
-train on the GPU (torch's CUDA eager mode), each step timed to the end of its GPU work, and the memory and
-floor rows are left out."""
+exits 1 on a miss. Both libraries get 2 threads (--threads): torch through set_num_threads, NumPy's BLAS
+through OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, set before NumPy is imported. Steps are timed by the wall clock;
+--clock cpu times them by the process's CPU time instead (all its threads), which other programs' load on a
+shared machine disturbs less: use it with --threads 1, as idle worker threads that spin add CPU time too.
+With --device cuda the MLP and the CNN train on the GPU (torch's CUDA eager mode), each step timed to the end
+of its GPU work, and the memory and floor rows are left out."""
+import argparse
 import os
+import sys
 
+
+def _threads():
+    """The --threads value, read before NumPy's import: its BLAS takes the thread count once, when loaded."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--threads", type=int, default=2)
+    return early.parse_known_args(sys.argv[1:])[0].threads
+
+
+THREADS = _threads()
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[_var] = "2"
+    os.environ[_var] = str(THREADS)
 
-import argparse  # noqa: E402  (the thread settings above must come before NumPy's import)
-import importlib.metadata  # noqa: E402
+import importlib.metadata  # noqa: E402  (the thread settings above must come before NumPy's import)
 import math  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -151,32 +162,36 @@ def mlp_floor():
     return step
 
 
-def child(name, case, steps, device):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def child(name, case, steps, device, clock="wall"):
     """Subprocess body: train `case` with library `name` ('numpy': the MLP's floor) and print the median step
     time (ms) over `steps` timed steps, the peak RSS (MiB) after the imports and the peak RSS at the end."""
     lib = __import__(name)
     if name == "torch":
-        lib.set_num_threads(2)
+        lib.set_num_threads(THREADS)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     step = mlp_floor() if name == "numpy" else make_step(lib, case, device)
     sync = lib.cuda.synchronize if device == "cuda" else (lambda: None)
     for _ in range(3):  # the first steps allocate gradients and momentum buffers (and compile kernels)
         step()
     sync()
-    times = []
+    now, times = CLOCKS[clock], []
     for _ in range(steps):
-        start = time.perf_counter()
+        start = now()
         step()
         sync()
-        times.append(time.perf_counter() - start)
+        times.append(now() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(statistics.median(times) * 1e3, baseline / 1024, peak / 1024)  # ru_maxrss is in KiB on Linux
 
 
-def run_child(name, case, steps, device):
+def run_child(name, case, steps, device, clock="wall"):
     """(median step ms, baseline MiB, peak MiB) from a fresh process."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, __file__, "--child", name, case, "--steps", str(steps), "--device", device],
+    out = subprocess.run([sys.executable, __file__, "--child", name, case, "--steps", str(steps), "--device", device,
+                          "--threads", str(THREADS), "--clock", clock],
                          env=env, check=True, capture_output=True, text=True).stdout
     return tuple(map(float, out.split()))
 
@@ -188,18 +203,21 @@ def main(argv=None):
     parser.add_argument("--cases", default=None, help="comma-separated subset of " + ",".join(CASES))
     parser.add_argument("--check", action="store_true", help="exit 1 if a ratio misses its target")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--threads", type=int, default=2, help="threads of each library (read before the imports)")
+    parser.add_argument("--clock", default="wall", choices=tuple(CLOCKS),
+                        help="wall: elapsed time; cpu: the process's CPU time, steadier on a loaded machine")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(*args.child, args.steps, args.device)
+        child(*args.child, args.steps, args.device, args.clock)
         return 0
 
     cases = args.cases.split(",") if args.cases else list(CASES) if args.device == "cpu" else ["mlp", "cnn"]
     # This process imports neither library: a child's ru_maxrss starts from its parent's (it is forked from
     # the parent before it execs), so a parent holding torch would hide the children's numbers.
-    print(f"train steps on the {args.device}: median of {args.steps} steps, then of {args.repeat} fresh processes per "
-          f"library (torch {importlib.metadata.version('torch')}, 2 threads; numpy {np.__version__}, BLAS "
-          f"threads 2)")
+    print(f"train steps on the {args.device}: median of {args.steps} steps ({args.clock} clock), then of {args.repeat} "
+          f"fresh processes per library (torch {importlib.metadata.version('torch')}, {THREADS} threads; numpy "
+          f"{np.__version__}, BLAS threads {THREADS})")
     results, rows = {}, []
     for case in cases:
         runs = {"minitorch": [], "torch": []}
@@ -207,7 +225,7 @@ def main(argv=None):
             runs["numpy"] = []
         for _ in range(args.repeat):  # alternate, so that all see the same machine load
             for name in runs:
-                runs[name].append(run_child(name, case, args.steps, args.device))
+                runs[name].append(run_child(name, case, args.steps, args.device, args.clock))
         results[case] = {name: [statistics.median(r[i] for r in rs) for i in range(3)] for name, rs in runs.items()}
         ours, theirs = results[case]["minitorch"][0], results[case]["torch"][0]
         rows.append((f"{LABELS[case]} train step", "ms", ours, theirs))
