@@ -42,6 +42,7 @@ TORCH_ARGS = {
 }
 
 
+@_dispatch.internal("aten::addmm")
 def _addmm(bias, mat1, mat2):
     """bias + mat1 @ mat2 as one graph node (AddmmBackward0): the fused kernel torch's linear runs."""
     for name, t in (("mat1", mat1), ("self", bias)):
@@ -109,8 +110,11 @@ def sigmoid(input):
     return input.sigmoid()
 
 
+# The operators torch runs for functions not named after them.
+ATEN = {"cross_entropy": "aten::cross_entropy_loss", "nll_loss": "aten::nll_loss_nd"}
+
 # Each public function is an entry of the dispatch door, except tanh and sigmoid, which call the method.
-globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.{name}",
+globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.{name}", aten=ATEN.get(name),
                                          torch_args=TORCH_ARGS.get(name))
                   for name in __all__ if name not in ("tanh", "sigmoid")})
 

@@ -1,6 +1,6 @@
 """Dropout: random zeroing during training, identity in eval mode.
 See https://pytorch.org/docs/stable/generated/torch.nn.Dropout.html"""
-from .. import _layers as F
+from .. import functional as F
 from .module import Module
 
 __all__ = ["Dropout"]

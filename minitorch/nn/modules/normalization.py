@@ -1,7 +1,7 @@
 """LayerNorm and GroupNorm: normalisation within each sample (no running statistics).
 See https://pytorch.org/docs/stable/generated/torch.nn.LayerNorm.html"""
 from ..._creation import empty
-from .. import _layers as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
