@@ -2,11 +2,11 @@
 See https://pytorch.org/docs/stable/nn.functional.html"""
 from .. import _dispatch
 from .._device import array_module
-from ..autograd.grad_mode import no_grad
 from ..ops._core import make, sum_to
 from ..ops.inplace import inplace_variant
 from ..ops.linalg import _check_mm, matmul, mm_grads, product
 from ..ops.pointwise import _dtype_name, relu as _relu, where
+from ..ops.shape import _expanded_shape
 from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
                     max_pool1d, max_pool2d, unfold)
 from . import _layers
@@ -50,12 +50,13 @@ def _addmm(bias, mat1, mat2):
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got {_dtype_name(t.dtype)} and "
                                f"{_dtype_name(mat2.dtype)}")
     _check_mm(mat1._data, mat2._data)
-    with no_grad():
-        bias.expand(mat1.shape[0], mat2.shape[1])  # torch's error when bias does not fit the output
+    out = product(mat1._data, mat2._data)
+    _expanded_shape(bias, out.shape)  # torch's error when bias does not fit the output
+    out += bias._data  # in place: the product's array is new, and one pass less than `product + bias`
 
     def backward(g):
         return (sum_to(g, bias.shape) if bias._requires_grad else None,) + mm_grads(g, mat1, mat2)
-    return make(product(mat1._data, mat2._data) + bias._data, "AddmmBackward0", (bias, mat1, mat2), backward)
+    return make(out, "AddmmBackward0", (bias, mat1, mat2), backward)
 
 
 def linear(input, weight, bias=None):

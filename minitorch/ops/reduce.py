@@ -12,7 +12,7 @@ from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..backends.cuda import ops as cuda_ops, uses_kernels
-from ._core import accumulator, make, normalize_dims, widened
+from ._core import accumulator, make, normalize_dims, on_arrays, widened
 from .pointwise import _detached_or_live, _dtype_name, abs, eq, exp, maximum, minimum, ne, sign, where
 
 _grad_state = grad_mode._state
@@ -524,6 +524,11 @@ def _softmax(input, dim, dtype, log):
             if kernel and not _grad_state["enabled"]:  # no graph of the backward wanted: the kernel will do
                 return (Tensor._wrap(xp.moveaxis(cuda_ops.softmax_backward(
                     xp.moveaxis(result._data, axes[0], -1), xp.moveaxis(g._data, axes[0], -1), log), -1, axes[0])),)
+            if on_arrays(g._data) and g._data.ndim:  # (0-dim arithmetic would give NumPy scalars)
+                gd, yd = g._data, result._data
+                if log:
+                    return (Tensor._wrap(gd - xp.exp(yd) * gd.sum(axis=axes, keepdims=True)),)
+                return (Tensor._wrap(yd * (gd - (gd * yd).sum(axis=axes, keepdims=True))),)
             y = _detached_or_live(result)
             if log:
                 return (g - exp(y) * sum(g, axes, keepdim=True),)
