@@ -8,16 +8,24 @@ from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool
 from .linear import Bilinear, Identity, Linear
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
-from .dropout import Dropout
 from .sparse import Embedding
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from . import distance, dropout, likelihood_loss, margin_loss, rectifiers, smooth_activations
+from .distance import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .likelihood_loss import *  # noqa: F401,F403
+from .margin_loss import *  # noqa: F401,F403
+from .rectifiers import *  # noqa: F401,F403
+from .smooth_activations import *  # noqa: F401,F403
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity",
            "Linear", "Bilinear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["ELU", "GELU", "SiLU", "Softplus", "Hardtanh", "Softmax", "LogSoftmax", "BatchNorm1d", "BatchNorm2d",
-            "LayerNorm", "GroupNorm", "Dropout", "Embedding", "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss",
+            "LayerNorm", "GroupNorm", "Embedding", "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss",
             "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ += ["Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
             "AdaptiveAvgPool2d", "Flatten", "Unflatten"]
+for _part in (distance, dropout, likelihood_loss, margin_loss, rectifiers, smooth_activations):
+    __all__ += _part.__all__
