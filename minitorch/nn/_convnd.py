@@ -11,10 +11,10 @@ import math
 
 from .._device import array_module
 from .._tensor import Tensor
-from .. import autograd
 from ..autograd import grad_mode
 from ..ops._core import make
 from ..ops.linalg import matmul
+from ._composite import composite_node
 from ._conv import (_check_conv, _check_geometry, _conv_arg, _conv_pads, _linear, _out_size, _padded_extent,
                     _unbatched)
 
@@ -190,20 +190,4 @@ def conv_tbc(input, weight, bias, pad=0):
 
     def build(x, w, b):
         return _convolution(x.permute(1, 2, 0), w.permute(2, 1, 0), b, (1,), ((pad, pad),), (1,), 1).permute(2, 0, 1)
-    with grad_mode.no_grad():
-        y = build(input, weight, bias)._data
-    return make(array_module(y).ascontiguousarray(y), "ConvTbcBackward0", (input, weight, bias),
-                lambda g: _vjp(build, (input, weight, bias), g))
-
-
-def _vjp(build, inputs, grad):
-    """The gradients of build(*inputs) (a composition of ops) for the output gradient `grad`: the backward
-    of an op presented as one node. With grad on (create_graph) the composition is rebuilt on the inputs
-    themselves, so the gradients can be differentiated again."""
-    create = grad_mode._state["enabled"]
-    with grad_mode.enable_grad():
-        xs = inputs if create else tuple(t.detach().requires_grad_(t._requires_grad) for t in inputs)
-        out = build(*xs)
-    wanted = [x for x in xs if x._requires_grad]
-    got = iter(autograd.grad(out, wanted, grad, create_graph=create, allow_unused=True))
-    return tuple(next(got) if x._requires_grad else None for x in xs)
+    return composite_node("ConvTbcBackward0", build, (input, weight, bias))

@@ -9,25 +9,28 @@ from ..ops.linalg import _check_mm, matmul, mm_grads
 from ..ops.pointwise import _dtype_name, relu as _relu, where
 from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
                     max_pool1d, max_pool2d, unfold)
-from . import (_activations, _convnd, _ctc, _distance, _dropout, _embedding_bag, _layers, _likelihood_losses, _margin_losses,
-               _normalization, _pooling_nd)
+from . import (_activations, _convnd, _ctc, _distance, _dropout, _embedding_bag, _grid, _layers, _likelihood_losses,
+               _margin_losses, _normalization, _pooling_nd, _sampling, _shuffle)
 from ._activations import *  # noqa: F401,F403 (relu6, selu, mish, glu, prelu, rrelu, shrinkage, gumbel_softmax ...)
 from ._convnd import *  # noqa: F401,F403 (conv3d, conv_transpose1d, conv_transpose3d, conv_tbc)
 from ._ctc import *  # noqa: F401,F403 (ctc_loss)
 from ._distance import *  # noqa: F401,F403 (cosine_similarity, pairwise_distance, pdist)
 from ._dropout import *  # noqa: F401,F403 (dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout)
 from ._embedding_bag import *  # noqa: F401,F403 (embedding_bag)
+from ._grid import *  # noqa: F401,F403 (affine_grid, grid_sample)
 from ._layers import *  # noqa: F401,F403 (normalisation, dropout, embedding, activations, losses)
 from ._likelihood_losses import *  # noqa: F401,F403 (huber_loss, kl_div, poisson_nll_loss, gaussian_nll_loss)
 from ._margin_losses import *  # noqa: F401,F403 (soft margin, multi-label, multi-class, ranking, embedding, triplet)
 from ._normalization import *  # noqa: F401,F403 (instance_norm, rms_norm, local_response_norm)
 from ._pooling_nd import *  # noqa: F401,F403 (3-D, adaptive, fractional, LP pooling, unpooling)
+from ._sampling import *  # noqa: F401,F403 (interpolate, upsample*)
+from ._shuffle import *  # noqa: F401,F403 (pixel_shuffle, pixel_unshuffle, channel_shuffle)
 
 __all__ = ["linear", "relu", "relu_", "leaky_relu", "tanh", "sigmoid"]
 __all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
             "adaptive_avg_pool2d", "unfold", "fold"]
 for _part in (_layers, _activations, _dropout, _distance, _likelihood_losses, _margin_losses, _ctc, _normalization,
-              _embedding_bag, _convnd, _pooling_nd):
+              _embedding_bag, _convnd, _pooling_nd, _sampling, _grid, _shuffle):
     __all__ += _part.__all__
 
 # The functions torch writes in Python, as they hand a call to __torch_function__: the first n arguments
