@@ -9,9 +9,11 @@ from ..ops.linalg import _check_mm, matmul, mm_grads
 from ..ops.pointwise import _dtype_name, relu as _relu, where
 from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
                     max_pool1d, max_pool2d, unfold)
-from . import (_activations, _convnd, _ctc, _distance, _dropout, _embedding_bag, _grid, _layers, _likelihood_losses,
+from . import (_activations, _attention, _convnd, _ctc, _distance, _dropout, _embedding_bag, _grid, _layers, _likelihood_losses,
                _margin_losses, _normalization, _pooling_nd, _sampling, _shuffle)
 from ._activations import *  # noqa: F401,F403 (relu6, selu, mish, glu, prelu, rrelu, shrinkage, gumbel_softmax ...)
+from ._attention import *  # noqa: F401,F403 (scaled_dot_product_attention, multi_head_attention_forward)
+from ._attention import _canonical_mask, _in_projection, _in_projection_packed, _mha_shape_check, _none_or_dtype  # noqa: F401
 from ._convnd import *  # noqa: F401,F403 (conv3d, conv_transpose1d, conv_transpose3d, conv_tbc)
 from ._ctc import *  # noqa: F401,F403 (ctc_loss)
 from ._distance import *  # noqa: F401,F403 (cosine_similarity, pairwise_distance, pdist)
@@ -30,7 +32,7 @@ __all__ = ["linear", "relu", "relu_", "leaky_relu", "tanh", "sigmoid"]
 __all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
             "adaptive_avg_pool2d", "unfold", "fold"]
 for _part in (_layers, _activations, _dropout, _distance, _likelihood_losses, _margin_losses, _ctc, _normalization,
-              _embedding_bag, _convnd, _pooling_nd, _sampling, _grid, _shuffle):
+              _embedding_bag, _convnd, _pooling_nd, _sampling, _grid, _shuffle, _attention):
     __all__ += _part.__all__
 
 # The functions torch writes in Python, as they hand a call to __torch_function__: the first n arguments

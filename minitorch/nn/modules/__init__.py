@@ -11,8 +11,9 @@ from .normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .sparse import Embedding, EmbeddingBag
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from . import (distance, dropout, fold, instancenorm, likelihood_loss, margin_loss, padding, pixelshuffle, pooling_nd,
-               rectifiers, smooth_activations, upsampling)
+from . import (attention, distance, dropout, fold, instancenorm, likelihood_loss, margin_loss, padding, pixelshuffle,
+               pooling_nd, rectifiers, smooth_activations, transformer, upsampling)
+from .attention import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
@@ -24,6 +25,7 @@ from .pixelshuffle import *  # noqa: F401,F403
 from .pooling_nd import *  # noqa: F401,F403
 from .rectifiers import *  # noqa: F401,F403
 from .smooth_activations import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity",
@@ -34,6 +36,6 @@ __all__ += ["ELU", "GELU", "SiLU", "Softplus", "Hardtanh", "Softmax", "LogSoftma
             "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d",
             "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Unflatten"]
-for _part in (distance, dropout, fold, instancenorm, likelihood_loss, margin_loss, padding, pixelshuffle, pooling_nd,
-              rectifiers, smooth_activations, upsampling):
+for _part in (attention, distance, dropout, fold, instancenorm, likelihood_loss, margin_loss, padding, pixelshuffle,
+              pooling_nd, rectifiers, smooth_activations, transformer, upsampling):
     __all__ += _part.__all__
