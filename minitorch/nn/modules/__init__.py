@@ -11,14 +11,16 @@ from .normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .sparse import Embedding, EmbeddingBag
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from . import (attention, distance, dropout, fold, instancenorm, likelihood_loss, margin_loss, padding, pixelshuffle,
-               pooling_nd, rectifiers, smooth_activations, transformer, upsampling)
+from . import (adaptive, attention, distance, dropout, fold, instancenorm, likelihood_loss, linear_cross_entropy,
+               margin_loss, padding, pixelshuffle, pooling_nd, rectifiers, smooth_activations, transformer, upsampling)
+from .adaptive import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .likelihood_loss import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
 from .margin_loss import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
@@ -36,6 +38,6 @@ __all__ += ["ELU", "GELU", "SiLU", "Softplus", "Hardtanh", "Softmax", "LogSoftma
             "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
 __all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d",
             "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Unflatten"]
-for _part in (attention, distance, dropout, fold, instancenorm, likelihood_loss, margin_loss, padding, pixelshuffle,
-              pooling_nd, rectifiers, smooth_activations, transformer, upsampling):
+for _part in (adaptive, attention, distance, dropout, fold, instancenorm, likelihood_loss, linear_cross_entropy,
+              margin_loss, padding, pixelshuffle, pooling_nd, rectifiers, smooth_activations, transformer, upsampling):
     __all__ += _part.__all__

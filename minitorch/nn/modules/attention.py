@@ -1,5 +1,6 @@
 """MultiheadAttention: attention from several heads at once, each over its own slice of a learned
-projection of the queries, keys and values. See https://pytorch.org/docs/stable/generated/torch.nn.MultiheadAttention.html"""
+projection of the queries, keys and values.
+See https://pytorch.org/docs/stable/generated/torch.nn.MultiheadAttention.html"""
 from ..._creation import empty
 from .. import functional as F
 from ..init import constant_, xavier_normal_, xavier_uniform_

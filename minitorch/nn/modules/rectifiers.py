@@ -1,5 +1,6 @@
 """The rectifier layers beyond ReLU: ReLU6, Threshold, PReLU (a learnable slope), RReLU (a random slope in
-training), and the ELU relatives SELU and CELU. See https://pytorch.org/docs/stable/nn.html#non-linear-activations-weighted-sum-nonlinearity"""
+training), and the ELU relatives SELU and CELU.
+See https://pytorch.org/docs/stable/nn.html#non-linear-activations-weighted-sum-nonlinearity"""
 from ..._creation import empty
 from .. import functional as F
 from .. import init
