@@ -3,6 +3,8 @@ rrelu), the ELU family (selu, celu), smooth gates (mish, hardswish, hardsigmoid,
 shrinkage (hardshrink, softshrink, softsign, tanhshrink), softmin and gumbel_softmax, with the in-place
 `name_` forms torch offers. Each op is one node whose backward is built from tensor ops (so double
 backward works) and carries torch's grad_fn name. See https://pytorch.org/docs/stable/nn.functional.html"""
+import numpy as np
+
 from .. import _warnings
 from .._creation import empty, empty_like, zeros_like
 from .._device import array_module
@@ -17,7 +19,7 @@ from . import _layers
 
 __all__ = ["relu6", "selu", "selu_", "celu", "celu_", "elu_", "mish", "hardswish", "hardsigmoid", "logsigmoid",
            "softmin", "glu", "threshold", "threshold_", "hardshrink", "softshrink", "softsign", "tanhshrink",
-           "prelu", "rrelu", "rrelu_", "leaky_relu_", "hardtanh_", "gumbel_softmax"]
+           "prelu", "rrelu", "rrelu_", "hardtanh_", "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -46,11 +48,6 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
     return _layers.hardtanh(input, min_val, max_val, inplace=True)
 
 
-def leaky_relu_(input, negative_slope=0.01):
-    """In-place leaky_relu."""
-    return _layers.leaky_relu(input, negative_slope, inplace=True)
-
-
 def _threshold(input, threshold, value, name="ThresholdBackward0"):
     return _elementwise(input, name, lambda xp, x: xp.where(x > threshold, x, x.dtype.type(value)),
                         lambda g, t: where(t > threshold, g, 0.0))
@@ -74,6 +71,9 @@ def prelu(input, weight):
     """x where x > 0, weight * x elsewhere; weight holds one slope or one per channel (dim 1)."""
     if weight.dim() > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_name} and "
+                           f"{weight.dtype.scalar_name}")
     channels = input.shape[1] if input.dim() >= 2 else 1
     if weight.numel() != 1 and weight.numel() != channels:
         raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
@@ -128,8 +128,7 @@ _rrelu_ = inplace_variant(lambda input, lower, upper, training: _rrelu(input, lo
 
 def _check_rrelu(lower, upper):
     if lower > upper:
-        raise ValueError(f"Lower bound should be less than or equal to the upper bound: lower={lower}, "
-                         f"upper={upper}")
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -145,14 +144,17 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 
 # ----- the ELU family -----------------------------------------------------------------------------------
-def _elu_like(input, alpha, scale, input_scale, name):
+def _elu_like(input, alpha, scale, input_scale, name, grad_input_scale=None):
     """scale * x where x > 0, scale * alpha * (exp(input_scale * x) - 1) elsewhere: torch's one kernel
-    behind elu, selu and celu."""
+    behind elu, selu and celu. The backward may use its own input_scale (torch's celu rounds alpha to
+    float32 there)."""
     def compute(xp, x):
         return xp.where(x > 0, scale * x, scale * alpha * xp.expm1(xp.minimum(x, 0) * input_scale))
 
+    slope = input_scale if grad_input_scale is None else grad_input_scale
+
     def grad(g, t):
-        return where(t > 0, g * scale, g * (scale * alpha * input_scale) * (t * input_scale).exp())
+        return where(t > 0, g * scale, g * (scale * alpha * slope) * (t * slope).exp())
     return _elementwise(input, name, compute, grad)
 
 
@@ -163,7 +165,7 @@ def _selu(input, name="EluBackward0"):
 def _celu(input, alpha, name="CeluBackward0"):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _elu_like(input, alpha, 1.0, 1.0 / alpha, name)
+    return _elu_like(input, alpha, 1.0, 1.0 / alpha, name, grad_input_scale=1.0 / float(np.float32(alpha)))
 
 
 _selu_ = inplace_variant(lambda input: _selu(input, "EluBackward1"))
@@ -278,7 +280,9 @@ def hardshrink(input, lambd=0.5):
 def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        top = np.finfo(input._data.dtype).max if input.is_floating_point() else np.iinfo(input._data.dtype).max
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {input.dtype.scalar_name}, but "
+                           f"found {lambd:g}")
     return _elementwise(input, "SoftshrinkBackward0",
                         lambda xp, x: xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0)),
                         lambda g, t: where((t >= -lambd) & (t <= lambd), 0.0, g))

@@ -60,14 +60,14 @@ def pdist(input, p=2):
         if p == 0:
             return (zeros(input.shape, dtype=input.dtype, device=input.device),)
         d = input.index_select(0, Tensor._wrap(rows_i)) - input.index_select(0, Tensor._wrap(rows_j))
-        n = Tensor._wrap(dist).unsqueeze(-1)
         if p == math.inf:
-            part = d.sign() * (d.abs() == n)
+            part = d.sign() * (d.abs() == Tensor._wrap(dist).unsqueeze(-1))
         elif p == 1:
             part = d.sign()
-        else:
-            part = d.sign() * d.abs() ** (p - 1) / where(n == 0, 1.0, n) ** (p - 1)
-        rows = g.unsqueeze(-1) * where(n == 0, 0.0, part)
+        else:  # the norm again as a tensor, so that the gradient differentiates too
+            n = d.norm(p, -1, keepdim=True)
+            part = where(n == 0, 0.0, d.sign() * d.abs() ** (p - 1) / where(n == 0, 1.0, n) ** (p - 1))
+        rows = g.unsqueeze(-1) * part
         out = zeros(input.shape, dtype=rows.dtype, device=input.device)
         return (index_add(index_add(out, 0, Tensor._wrap(rows_i), rows), 0, Tensor._wrap(rows_j), -rows),)
     return make(dist.astype(x.dtype, copy=False), "PdistBackward0", (input,), backward)

@@ -14,7 +14,7 @@ from ._layers import _renorm_rows
 __all__ = ["embedding_bag"]
 
 
-def _bags(indices, offsets, include_last_offset, count):
+def _bags(indices, offsets, include_last_offset, count, type_name):
     """The bag number of every index and the number of bags (with include_last_offset the last offset only
     marks the end, and torch's last bag still runs to the end of the input)."""
     xp = array_module(indices)
@@ -22,7 +22,7 @@ def _bags(indices, offsets, include_last_offset, count):
     bags = starts.shape[0]
     if offsets.shape[0] and int(offsets[0]) != 0:
         raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
-                           f"position 0. However, got {int(offsets[0])}")
+                           f"position 0. However, got {int(offsets[0])}\n[ {type_name}{{}} ]")
     if offsets.shape[0] and int(offsets[-1]) > count:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {count} but got offsets[-1] of "
                            f"{int(offsets[-1])}")
@@ -86,7 +86,7 @@ def _embedding_bag(input, weight, offsets, mode, per_sample_weights, include_las
     num, dim = w.shape
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")
-    bag_of, bags = _bags(idx, offsets._data.astype(np.int64), include_last_offset, idx.shape[0])
+    bag_of, bags = _bags(idx, offsets._data.astype(np.int64), include_last_offset, idx.shape[0], offsets.type())
     used = xp.ones(idx.shape, dtype=bool) if padding_idx is None else idx != (padding_idx % num)
     counts = xp.bincount(bag_of[used], minlength=bags)[:bags].astype(w.dtype)
     rows = w[idx]

@@ -68,9 +68,9 @@ def _frames(input):
     return (1, 1 if ndim == 0 else input.shape[0]) if ndim <= 1 else tuple(input.shape)
 
 
-def _margin_node(input, name, per_sample, coef, reduction, per_frame_out):
-    """A loss node over `input` from per-sample losses (nframe,) and the gradient coefficients coef
-    (input's shape as rows (nframe, dim)) of each sample's loss: linear in the upstream gradient."""
+def _margin_node(input, name, per_sample, coefficients, reduction, per_frame_out):
+    """A loss node over `input` from per-sample losses (nframe,) and coefficients(), the gradient of each
+    sample's loss as rows (nframe, dim) (a tensor): the backward scales them by the upstream gradient."""
     nframe = per_sample.shape[0]
     data = per_sample if reduction == "none" else per_sample.sum() / nframe if reduction == "mean" \
         else per_sample.sum()
@@ -79,7 +79,7 @@ def _margin_node(input, name, per_sample, coef, reduction, per_frame_out):
 
     def backward(g):
         rows = g.reshape(-1, 1) if reduction == "none" else g / nframe if reduction == "mean" else g
-        return ((rows * Tensor._wrap(coef)).reshape(input.shape),)
+        return ((rows * coefficients()).reshape(input.shape),)
     return make(data.astype(input._data.dtype, copy=False), name, (input,), backward)
 
 
@@ -96,7 +96,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     t = target._data.reshape(nframe, dim).astype(np.int64)
     xp = array_module(x)
     if bool(((t < -1) | (t >= dim)).any()):
-        raise RuntimeError("target index is out of bound")
+        raise RuntimeError("argument #2 'target' is out of range")
     listed = xp.cumprod(t >= 0, axis=1).astype(bool)  # the targets before the first -1
     safe = xp.where(listed, t, 0)
     is_target = xp.zeros((nframe, dim), dtype=bool)
@@ -110,7 +110,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     pulls = -active.sum(2).astype(x.dtype) / dim
     at = xp.arange(nframe)[:, None] * dim + safe
     _add_at(coef.reshape(-1), at.ravel(), pulls.ravel())  # a class listed twice counts twice, as in torch
-    return _margin_node(input, "MultilabelMarginLossBackward0", per_sample, coef, reduction,
+    coef = Tensor._wrap(coef)
+    return _margin_node(input, "MultilabelMarginLossBackward0", per_sample, lambda: coef, reduction,
                         target.dim() > 1)
 
 
@@ -125,9 +126,14 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("weight must be one-dimensional")
     nframe, dim = _frames(input)
     if not (target.dim() <= 1 and target.numel() == nframe):
-        raise RuntimeError(f"inconsistent target size, expected {nframe} but got {list(target.shape)}")
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{nframe}], but got {list(target.shape)}. "
+                           f"Input has shape {list(input.shape)}.")
     if weight is not None and weight.numel() != dim:
         raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
+    if weight is not None and weight._requires_grad:
+        raise RuntimeError("The function 'multi_margin_loss' is not differentiable with respect to argument "
+                           "'weight'. This input cannot have requires_grad True.")
     x = input._data.reshape(nframe, dim)
     t = target._data.reshape(nframe).astype(np.int64)
     xp = array_module(x)
@@ -135,11 +141,21 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError("target out of range")
     z = margin - xp.take_along_axis(x, t[:, None], axis=1) + x
     active = (z > 0) & (xp.arange(dim) != t[:, None])
-    w = 1 if weight is None else weight._data.astype(x.dtype)[t][:, None]
+    w = xp.ones((nframe, 1), x.dtype) if weight is None else weight._data.astype(x.dtype)[t][:, None]
     per_sample = ((z if p == 1 else z * z) * active * w).sum(1) / dim
-    coef = ((1 if p == 1 else 2 * z) * active * w / dim).astype(x.dtype)
-    coef[xp.arange(nframe), t] = -coef.sum(1)
-    return _margin_node(input, "MultiMarginLossBackward0", per_sample, coef, reduction, target.dim() > 0)
+    scale = Tensor._wrap((active * w / dim).astype(x.dtype))
+    at_target = Tensor._wrap((xp.arange(dim) == t[:, None]).astype(x.dtype))
+    rows = Tensor._wrap(t[:, None])
+
+    def coefficients():
+        """d(sample loss)/dx as a tensor (for p = 2 a function of the input, so it differentiates again)."""
+        if p == 1:
+            each = scale
+        else:
+            scores = input.reshape(nframe, dim)
+            each = 2 * (margin - scores.gather(1, rows) + scores) * scale
+        return each - at_target * each.sum(1, keepdim=True)
+    return _margin_node(input, "MultiMarginLossBackward0", per_sample, coefficients, reduction, target.dim() > 0)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):

@@ -33,7 +33,7 @@ from ._pooling_nd import *  # noqa: F401,F403 (3-D, adaptive, fractional and LP 
 from ._sampling import *  # noqa: F401,F403 (interpolate, upsample*)
 from ._shuffle import *  # noqa: F401,F403 (pixel_shuffle, pixel_unshuffle, channel_shuffle)
 
-__all__ = ["linear", "relu", "relu_", "leaky_relu", "tanh", "sigmoid"]
+__all__ = ["linear", "relu", "relu_", "leaky_relu", "leaky_relu_", "tanh", "sigmoid"]
 __all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
             "adaptive_avg_pool2d", "unfold", "fold"]
 for _part in (_layers, _activations, _attention, _convnd, _ctc, _distance, _dropout, _embedding_bag,
@@ -158,19 +158,24 @@ def relu_(input):
     return input.relu_()
 
 
-def _leaky_relu(input, negative_slope):
+def _leaky_relu(input, negative_slope, name="LeakyReluBackward0"):
     data = input._data
     out = array_module(data).where(data > 0, data, data * data.dtype.type(negative_slope))
-    return make(out, "LeakyReluBackward0", (input,),
-                lambda g: (where(input > 0, g, g * negative_slope),))
+    return make(out, name, (input,), lambda g: (where(input > 0, g, g * negative_slope),))
 
 
-_leaky_relu_ = inplace_variant(_leaky_relu)
+# torch names the node of the in-place form LeakyReluBackward1
+_leaky_relu_ = inplace_variant(lambda input, negative_slope: _leaky_relu(input, negative_slope, "LeakyReluBackward1"))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where positive, negative_slope * input elsewhere."""
     return _leaky_relu_(input, negative_slope) if inplace else _leaky_relu(input, negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place leaky_relu."""
+    return _leaky_relu_(input, negative_slope)
 
 
 def tanh(input):

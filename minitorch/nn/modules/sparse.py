@@ -2,7 +2,7 @@
 max of the vectors of each bag of indices. See https://pytorch.org/docs/stable/generated/torch.nn.Embedding.html"""
 from ..._creation import empty
 from ...autograd.grad_mode import no_grad
-from .. import _layers as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
