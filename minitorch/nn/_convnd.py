@@ -155,9 +155,13 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     output_padding, dilation = _conv_arg(output_padding, nd, "output_padding"), _conv_arg(dilation, nd, "dilation")
     _check_geometry(stride, dilation, padding)
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + ", ".join(
-            f"output_padding_{a}: {op} stride_{a}: {s} dilation_{a}: {d}"
-            for a, op, s, d in zip("dhw"[3 - nd:], output_padding, stride, dilation)))
+        # torch runs a 1-D transposed convolution as a 2-D one of height 1, and says so
+        dims = ("height", "width") if nd == 1 else ("depth", "height", "width")
+        values = [(0, 1, 1)] * (len(dims) - nd) + list(zip(output_padding, stride, dilation))
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(
+            [f"output_padding_{d}: {v[0]}" for d, v in zip(dims, values)] +
+            [f"stride_{d}: {v[1]}" for d, v in zip(dims, values)] +
+            [f"dilation_{d}: {v[2]}" for d, v in zip(dims, values)]))
     return _unbatched(lambda x: _transposed(x, weight, bias, stride, padding, output_padding, dilation, groups),
                       input, nd + 2)
 

@@ -436,7 +436,6 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
                for a in range(nd)]
     if output_size is None:
         return default
-    output_size = list(output_size)
     if len(output_size) == nd + 2:
         output_size = output_size[2:]
     if len(output_size) != nd:
@@ -446,7 +445,7 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
         low, high = default[a] - stride[a], default[a] + stride[a]
         if not low < output_size[a] < high:
             raise ValueError(f'invalid output_size "{output_size}" (dim {a} must be between {low} and {high})')
-    return output_size
+    return list(output_size)
 
 
 def _max_unpool(input, indices, size, name):

@@ -164,7 +164,7 @@ class _ConvTransposeNd(_ConvNd):
         for a, size in enumerate(output_size):
             if size < low[a] or size > high[a]:
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {low} to "
-                                 f"{high} (for an input of torch.Size({list(input.shape[lead:])}))")
+                                 f"{high} (for an input of torch.Size({list(input.shape[2:])}))")  # sic, as torch
         return tuple(output_size[a] - low[a] for a in range(nd))
 
     def forward(self, input, output_size=None):
