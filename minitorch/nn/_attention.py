@@ -11,7 +11,7 @@ from .._creation import zeros, zeros_like
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..ops._core import make, sum_to
+from ..ops._core import broadcast_shapes, make, sum_to
 from ..ops.reduce import softmax
 from ..ops.shape import cat
 from . import functional as F
@@ -47,10 +47,16 @@ def _attention_weights(q, k, scale, bias, xp):
 
 
 def _check_sdpa(query, key, value, attn_mask):
+    if query.shape[-1] != key.shape[-1]:
+        rows = int(np.prod(query.shape[:-2]))
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{rows}, "
+                           f"{query.shape[-1]}] but got: [{rows}, {key.shape[-1]}].")
     if not (query.dtype is key.dtype is value.dtype):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
                            f"{query.dtype.cpp_name} key.dtype: {key.dtype.cpp_name} and value.dtype: "
                            f"{value.dtype.cpp_name} instead.")
+    if attn_mask is not None:
+        broadcast_shapes(tuple(query.shape[:-1]) + (key.shape[-2],), attn_mask.shape)
     if attn_mask is not None and attn_mask.dtype.name != "bool" and attn_mask.dtype is not query.dtype:
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {attn_mask.dtype.cpp_name} and  query.dtype: "
