@@ -192,3 +192,4 @@ def sigmoid(input):
 globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.{name}",
                                          torch_args=TORCH_ARGS.get(name))
                   for name in __all__ if name not in _NOT_ENTRIES})
+threshold.__name__ = threshold.__qualname__ = "_threshold"  # noqa: F405 (torch's F.threshold is its _threshold)
