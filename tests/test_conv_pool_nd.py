@@ -86,7 +86,12 @@ def test_fractional_max_pool_draws_torch_stream(torch, nd, shape, size, dtype):
     def fn(lib, x):
         lib.manual_seed(3)
         return getattr(lib.nn.functional, name)(x, (2, 3, 2)[:nd], return_indices=True, **kwargs)
+
+    def with_indices(lib, x):
+        lib.manual_seed(3)
+        return getattr(lib.nn.functional, name + "_with_indices")(x, (2, 3, 2)[:nd], **kwargs)
     compare(torch, fn, data(shape, dtype, seed=4))
+    compare(torch, with_indices, data(shape, dtype, seed=4))
     small = (1, 2, 5, 4, 4)[:nd + 2]
     samples = minitorch.rand(1, 2, nd, dtype=minitorch.float64)
     check_grads(lambda L, x: getattr(L.nn.functional, name)(x, 2, output_size=(3, 3, 3)[:nd],

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.overrides import TorchFunctionMode
+
+from ._module_parity import outcome, same
+from ._ops_parity import check_grads, compare
 
 # torch's own list leaves these to other places (lazy modules, containers' base, aliases, distributed)
 _NOT_COUNTED = {"Container", "NLLLoss2d", "CrossMapLRN2d", "SyncBatchNorm"}
@@ -155,3 +157,52 @@ def test_functions_pass_the_dispatch_door_as_torchs(torch, index):
         return recorder.seen[0]
     same_call = [scenario(minitorch), scenario(torch)]
     assert same_call[0] == same_call[1]
+
+
+# ----- the remaining helpers and grouped_mm -----------------------------------------------------------------
+def test_helpers_behave_as_torchs(torch):
+    def scenario(lib):
+        F = lib.nn.functional
+
+        def if_true(x, flag=False):
+            """Doc of the true branch."""
+            return "true", x
+
+        def if_false(x, flag=False):
+            return "false", x
+        chooser = F.boolean_dispatch("flag", 1, False, if_true, if_false, "mod", "chooser")
+        return [chooser(1), chooser(1, True), chooser(1, flag=True), chooser.__doc__, chooser.__name__,
+                chooser.__module__, outcome(F.boolean_dispatch, "f", 0, False, if_true, if_true, None, None),
+                F.assert_int_or_pair(3, "k", "{} bad"), F.assert_int_or_pair((1, 2), "k", "{} bad"),
+                outcome(F.assert_int_or_pair, (1, 2, 3), "kernel", "{} must be an int or a pair"),
+                F.has_torch_function((lib.ones(1),)), F.has_torch_function_unary(lib.ones(1)),
+                F.has_torch_function_variadic(lib.ones(1), 2)]
+    same(scenario, torch)
+
+
+GROUPED = [
+    ("2d_3d", lambda L, a, b: L.nn.functional.grouped_mm(a, b, offs=L.tensor([2, 3, 6], dtype=L.int32)),
+     [(6, 8), (3, 8, 8)]),
+    ("3d_3d", lambda L, a, b: L.nn.functional.grouped_mm(a, b), [(3, 4, 8), (3, 8, 8)]),
+    ("2d_2d", lambda L, a, b: L.nn.functional.grouped_mm(a, b, offs=L.tensor([8, 16], dtype=L.int32)),
+     [(6, 16), (16, 8)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", GROUPED, ids=[c[0] for c in GROUPED])
+def test_grouped_mm_matches_torch(torch, name, fn, shapes):
+    arrays = [np.random.default_rng(i).standard_normal(s).astype(np.float32) for i, s in enumerate(shapes)]
+    compare(torch, fn, *arrays)
+    small = [arrays[0][:, :2], arrays[1][..., :4]] if name == "3d_3d" else arrays
+    check_grads(fn, *[a.astype(np.float64) for a in small])
+
+
+def test_grouped_mm_errors(torch):
+    def scenario(lib):
+        F = lib.nn.functional
+        a, b = lib.ones(6, 8), lib.ones(3, 8, 8)
+        offs = lib.tensor([2, 3, 6], dtype=lib.int32)
+        return [outcome(F.grouped_mm, a, b), outcome(F.grouped_mm, a, b, offs=offs.long()),
+                outcome(F.grouped_mm, a, b, offs=offs, bias=lib.ones(3, 8)),
+                outcome(F.grouped_mm, a, b, offs=offs, out_dtype=lib.float64)]
+    same(scenario, torch)
