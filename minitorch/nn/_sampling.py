@@ -103,35 +103,31 @@ def _resample(input, mats, name):
                    name.replace("Backward0", "BackwardBackward0"), saves=False)
 
 
+def _per_dim(value, dim, input, what, given, wanted):
+    """A size or scale factor per spatial dim: one value repeated, or a sequence of exactly dim values."""
+    if not isinstance(value, (list, tuple)):
+        return [value] * dim
+    if len(value) != dim:
+        raise ValueError(f"Input and {what} must have the same number of spatial dimensions, but got input with "
+                         f"spatial dimensions of {list(input.shape[2:])} and {given} {value}. Please provide input "
+                         f"tensor in (N, C, d1, d2, ...,dK) format and {wanted} format.")
+    return list(value)
+
+
 def _output_geometry(input, size, scale_factor, mode, recompute_scale_factor):
     """(output size per spatial dim, scale factors or None) with torch's checks."""
     dim = input.dim() - 2
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
-        if isinstance(size, (list, tuple)):
-            if len(size) != dim:
-                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
-                                 f"with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
-                                 f"Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
-                                 f"(o1, o2, ...,oK) format.")
-            if not all(isinstance(v, (int, np.integer)) for v in size):
-                raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] or "
-                                f"Tuple[int, int, int], but got size with types {[type(v) for v in size]}")
-            output_size = [int(v) for v in size]
-        else:
-            output_size = [int(size)] * dim
-        scales = None
+        output_size = _per_dim(size, dim, input, "output", "output size of", "output size in (o1, o2, ...,oK)")
+        if not all(isinstance(v, (int, np.integer)) for v in output_size):
+            raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                            f"Tuple[int, int, int], but got size with types {[type(v) for v in size]}")
+        output_size, scales = [int(v) for v in output_size], None
     elif scale_factor is not None:
-        if isinstance(scale_factor, (list, tuple)):
-            if len(scale_factor) != dim:
-                raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
-                                 f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
-                                 f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
-                                 f"format and scale_factor in (s1, s2, ...,sK) format.")
-            scales = [float(s) for s in scale_factor]
-        else:
-            scales = [float(scale_factor)] * dim
+        scales = [float(s) for s in _per_dim(scale_factor, dim, input, "scale_factor", "scale_factor of shape",
+                                             "scale_factor in (s1, s2, ...,sK)")]
         output_size = None
     else:
         raise ValueError("either size or scale_factor should be defined")

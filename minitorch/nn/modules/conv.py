@@ -135,16 +135,17 @@ class Conv3d(_ConvNd):
 
 class _ConvTransposeNd(_ConvNd):
     """A transposed convolution: weight (C_in, C_out/groups, *kernel); forward(input, output_size) picks the
-    output_padding that gives output_size. Subclasses name their function in `_function`."""
+    output_padding that gives output_size. Subclasses set `_nd` and name their function in `_function`."""
 
     _function = None
+    _nd = None
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                 dilation, padding_mode, device, dtype, nd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
-                         groups, bias, padding_mode, device, dtype, nd=nd)
+                         groups, bias, padding_mode, device, dtype, nd=self._nd)
 
     def _output_padding(self, input, output_size):
         """The output_padding for the requested output_size (torch's checks and messages)."""
@@ -176,30 +177,18 @@ class ConvTranspose1d(_ConvTransposeNd):
     """The adjoint of Conv1d: weight (C_in, C_out/groups, K)."""
 
     _function = F.conv_transpose1d
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                         dilation, padding_mode, device, dtype, 1)
+    _nd = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """The adjoint of Conv2d (upsampling "deconvolution"): weight (C_in, C_out/groups, KH, KW)."""
 
     _function = F.conv_transpose2d
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                         dilation, padding_mode, device, dtype, 2)
+    _nd = 2
 
 
 class ConvTranspose3d(_ConvTransposeNd):
     """The adjoint of Conv3d: weight (C_in, C_out/groups, KD, KH, KW)."""
 
     _function = F.conv_transpose3d
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                         dilation, padding_mode, device, dtype, 3)
+    _nd = 3
