@@ -94,43 +94,45 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
-    """1-D convolution over (N, C_in, L) inputs."""
+class _Conv(_ConvNd):
+    """A convolution of `_nd` spatial dims; subclasses set `_nd` and name their function in `_function`.
+    _conv_forward(input, weight, bias) is torch's hook for layers that transform their weight first."""
+
+    _function = None
+    _nd = None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
-                         padding_mode, device, dtype, nd=1)
+                         padding_mode, device, dtype, nd=self._nd)
+
+    def _conv_forward(self, input, weight, bias):
+        padding, input = self._padded(input)
+        return type(self)._function(input, weight, bias, self.stride, padding, self.dilation, self.groups)
 
     def forward(self, input):
-        padding, input = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return self._conv_forward(input, self.weight, self.bias)
 
 
-class Conv2d(_ConvNd):
+class Conv1d(_Conv):
+    """1-D convolution over (N, C_in, L) inputs: weight (C_out, C_in/groups, K)."""
+
+    _function = F.conv1d
+    _nd = 1
+
+
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) inputs: weight (C_out, C_in/groups, KH, KW)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
-                         padding_mode, device, dtype, nd=2)
-
-    def forward(self, input):
-        padding, input = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _function = F.conv2d
+    _nd = 2
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-D convolution over (N, C_in, D, H, W) inputs: weight (C_out, C_in/groups, KD, KH, KW)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
-                         padding_mode, device, dtype, nd=3)
-
-    def forward(self, input):
-        padding, input = self._padded(input)
-        return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _function = F.conv3d
+    _nd = 3
 
 
 class _ConvTransposeNd(_ConvNd):
