@@ -33,8 +33,6 @@ CASES = [
     ("rrelu_eval", lambda L, x: L.nn.functional.rrelu(x, 0.1, 0.4)),
 ]
 SHAPES = {"glu": (3, 4, 2), "glu_last": (3, 2, 4)}
-# nodes whose gradient torch defines with a float32 constant (1/6): compared at float32 precision in float64
-ROUGH = {"hardsigmoid"}
 
 
 def _input(name, dtype):
@@ -44,8 +42,6 @@ def _input(name, dtype):
 @pytest.mark.parametrize("name,fn", CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_matches_torch(torch, name, fn, dtype):
-    if name in ROUGH and dtype == "float64":
-        dtype = "float32"
     compare(torch, fn, _input(name, dtype))
 
 

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pytest
 
-
 from ._module_parity import outcome, same
 from ._ops_parity import check_grads, compare, data
 

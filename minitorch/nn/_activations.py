@@ -211,9 +211,12 @@ def _hardswish(input):
     return _elementwise(input, "HardswishBackward0", lambda xp, x: x * xp.clip(x + 3, 0, 6) / 6, grad)
 
 
+_FLOAT_SIXTH = float(np.float32(1) / np.float32(6))  # torch's hardsigmoid gradient uses 1/6 rounded to float32
+
+
 def _hardsigmoid(input):
     return _elementwise(input, "HardsigmoidBackward0", lambda xp, x: xp.clip(x + 3, 0, 6) / 6,
-                        lambda g, t: where((t > -3) & (t < 3), g / 6, 0.0))
+                        lambda g, t: where((t > -3) & (t < 3), g * _FLOAT_SIXTH, 0.0))
 
 
 _mish_, _hardswish_, _hardsigmoid_ = (inplace_variant(op) for op in (_mish, _hardswish, _hardsigmoid))
