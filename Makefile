@@ -18,13 +18,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(VENV)/notebooks.stamp
 	$(VENV)/bin/jupyter lab notebooks/ $(ROOT_FLAG)
 
-# The grader checks (reference solutions score 100%, untouched stubs are all "todo"), strict nbval on
-# every notebook (serially: outputs must match the stored ones), then the unit tests over tests/
-# (the browser smoke test included), then every `cuda` test again on the NumPy CuPy stand-in
-# (MINITORCH_CUDA_STANDIN=1: two simulated GPUs), then the unit tests again on NumPy 1.x (test-numpy1).
-# Each step runs even when an earlier one failed; any failure fails.
+# The linter (ruff, configured in pyproject.toml), the grader checks (reference solutions score 100%,
+# untouched stubs are all "todo"), strict nbval on every notebook (serially: outputs must match the stored
+# ones), then the unit tests over tests/ (the browser smoke test included), then every `cuda` test again on
+# the NumPy CuPy stand-in (MINITORCH_CUDA_STANDIN=1: two simulated GPUs), then the unit tests again on
+# NumPy 1.x (test-numpy1). Each step runs even when an earlier one failed; any failure fails.
 test: $(VENV)/test.stamp
 	@status=0; \
+	$(PY) -m ruff check . || status=1; \
 	$(PY) -m grader --target solutions --expect-full || status=1; \
 	$(PY) -m grader --target exercises --expect-todo || status=1; \
 	$(PY) -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg notebooks/ || status=1; \

@@ -90,7 +90,7 @@ def _overlap_job():
     from minitorch import nn
     from minitorch.nn.parallel import DistributedDataParallel
     dist.init_process_group("mpi")
-    rank, world = dist.get_rank(), dist.get_world_size()
+    world = dist.get_world_size()
     torch.manual_seed(0)
     x = torch.randn(64, 1024)
 

@@ -374,7 +374,8 @@ def grade(root, target="exercises", chapter=None, per_test_timeout=10.0, timeout
         for check in checks:
             if chapter_name in check.chapters:
                 check.status = "error"
-                check.message = f"{why}: the reference solutions may not be used, so chapter {chapter_name[2:]} scores 0"
+                check.message = (f"{why}: the reference solutions may not be used, so chapter {chapter_name[2:]} "
+                                 "scores 0")
     title_of = titles(root, target, {e: static.get(e, (0, []))[1] for e in by_exercise})
     rows = []
     for exercise_id in sorted(by_exercise, key=_chapter_key):

@@ -1,30 +1,89 @@
 """Factory functions: tensor, zeros, ones, arange, randn ... Each takes dtype=, device= and
 requires_grad= where torch does, builds the array with the device's array module, and wraps it."""
+from __future__ import annotations
+
 import builtins
+import functools
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import _dtype, _warnings
-from ._device import as_device
-from ._random import generator_for
+from ._device import as_device, device as _device, factory_device
+from .backends import meta
+from ._random import Generator, generator_for
 from ._tensor import Tensor
+from .autograd.grad_mode import _state as _grad_state
+
+_Number = int | float | bool
+_DeviceLike = _device | str | int | None
 
 
 def _xp(device):
     if device.type == "cpu":
         return np
+    if device.type == "meta":
+        return meta.meta_numpy
     from .cuda import _cupy
     return _cupy()
 
 
 def _finish(data, device, requires_grad):
     """Place a NumPy array on `device` and wrap it; requires_grad is checked as torch's factories do."""
-    if device.type == "cuda":
+    if device.type == "meta":
+        data = meta.MetaArray(data.shape, data.dtype)
+    elif device.type == "cuda":
         xp = _xp(device)
         with xp.cuda.Device(device.index):
             data = xp.asarray(data)
     return _wrap_req(data, requires_grad)
+
+
+def _out_of_memory(shape, np_dtype):
+    """torch's error (a RuntimeError) for a host allocation the machine cannot make."""
+    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+    return RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes. "
+                        "Error code 12 (Cannot allocate memory)")
+
+
+def _check_strides(ndarray):
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a copy "
+                         "of your array  with array.copy().) ")
+
+
+def _takes_out(factory):
+    """torch's out= for a factory function: the tensor is made in out's dtype (another dtype= is an error) and on
+    out's device, then written into out, which is resized as needed and returned."""
+    name = factory.__name__
+
+    @functools.wraps(factory)
+    def make(*args, out=None, **kwargs):
+        if out is None:
+            return factory(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        dtype = kwargs.get("dtype")
+        if dtype is not None and dtype is not out.dtype:
+            raise RuntimeError(f"dtype {dtype.scalar_name} does not match dtype of out parameter "
+                               f"({out.dtype.scalar_name})")
+        if out.requires_grad and _grad_state["enabled"]:
+            raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        kwargs["dtype"] = out.dtype
+        kwargs["device"] = kwargs.get("device") or out.device
+        result = factory(*args, **kwargs)
+        if name == "arange" and out.numel() and out.numel() != result.numel():
+            _warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} "
+                           f"which does not match the computed number of elements {result.numel()}. Note that this "
+                           f"may occur as a result of rounding error. The out tensor will be resized to a tensor of "
+                           f"shape ({result.numel()},).")
+        from .ops.out import write
+        write(result, out, warn=False)
+        return out
+    return make
 
 
 def _wrap_req(data, requires_grad):
@@ -82,8 +141,8 @@ def _leaf_dtype(x):
         return _dtype.from_numpy_dtype(x.dtype)
     if isinstance(x, Tensor):
         return x.dtype
-    if isinstance(x, str):
-        raise ValueError(f"too many dimensions '{t.__name__}'")
+    if isinstance(x, str):  # (a string where the first number should be is tensor()'s ValueError instead)
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
     raise RuntimeError(f"Could not infer dtype of {t.__name__}")
 
 
@@ -111,6 +170,8 @@ def _nested_shape(data):
     while True:
         if isinstance(x, np.ndarray):
             return shape + list(x.shape)
+        if isinstance(x, str):  # torch reads the first element's type as the kind of data
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
         if not isinstance(x, _SEQUENCES):
             return shape
         shape.append(len(x))
@@ -158,50 +219,75 @@ def _host_array(data):
     return data if isinstance(data, np.ndarray) else data.get()
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data: Any, *, dtype: _dtype.dtype | None = None, device: _DeviceLike = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (nested sequences of numbers, NumPy arrays or tensors)."""
     if isinstance(data, Tensor):
         _warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
                        "or sourceTensor.detach().clone().requires_grad_(True), rather than "
                        "torch.tensor(sourceTensor).")
         device = data.device if device is None else device
+    if isinstance(data, np.ndarray):
+        _check_strides(data)
     if isinstance(data, (Tensor, np.ndarray)) or hasattr(data, "__dlpack_device__") and hasattr(data, "get"):
         arr = _host_array(data)
         dtype = _resolve_dtype(dtype or _dtype.from_numpy_dtype(arr.dtype))
-        return _finish(np.array(arr, dtype=dtype.np), as_device(device), requires_grad)
+        return _finish(np.array(arr, dtype=dtype.np), factory_device(device), requires_grad)
     if isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    shape = _nested_shape(data)
     inferred, has_tensors = _infer_dtype(data)
     dtype = _resolve_dtype(dtype or inferred)
-    shape = _nested_shape(data)
     if 0 not in shape:
         _check_nested(data, shape, inferred)
+    checked = dtype is not inferred and dtype._category == 1  # numbers stored in an integer dtype
     try:
-        arr = np.array(_numbers(data) if has_tensors else data, dtype=dtype.np)
+        with np.errstate(over="ignore"):  # a number too large for a narrow float is inf, silently as in torch
+            arr = np.array(_numbers(data) if has_tensors else data, dtype=inferred.np if checked else dtype.np)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
-    return _finish(arr, as_device(device), requires_grad)
+    if checked:
+        _check_fits(arr, dtype)
+        arr = arr.astype(dtype.np)
+    return _finish(arr, factory_device(device), requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
+def _check_fits(arr, dtype):
+    """torch's range check when numbers are stored in an integer dtype: an integer may wrap around an
+    unsigned type from as low as minus its maximum (uint8 takes -255 .. 255), a float must lie in range."""
+    if not arr.size:
+        return
+    info = np.iinfo(dtype.np)
+    if arr.dtype.kind == "f":
+        lo, hi = info.min, info.max
+        if np.isnan(arr).any():
+            lo = hi = None
+    else:
+        lo, hi = (-int(info.max) if info.min == 0 else int(info.min)), int(info.max)
+    if lo is None or arr.min() < lo or arr.max() > hi:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
+def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: _DeviceLike = None) -> Tensor:
     """Like `tensor`, but shares memory with a tensor or NumPy array when dtype and device already match."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if device is not None or dtype is not None else data
-    if isinstance(data, np.ndarray) and (device is None or as_device(device).type == "cpu"):
+    if isinstance(data, np.ndarray) and factory_device(device).type == "cpu":
         if dtype is None or _resolve_dtype(dtype).np == data.dtype:
             return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
 
-def from_numpy(ndarray):
+def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor that shares memory with `ndarray`."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
+    _check_strides(ndarray)
     return Tensor._wrap(ndarray)
 
 
-def from_dlpack(ext_tensor):
+def from_dlpack(ext_tensor: Any) -> Tensor:
     """A tensor sharing memory with any object that speaks DLPack (NumPy, CuPy, torch ...)."""
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
@@ -214,31 +300,42 @@ def from_dlpack(ext_tensor):
 
 # ----- filled -------------------------------------------------------------------------------------------
 def _filled(fill, shape, dtype, device, requires_grad):
-    device = as_device(device)
+    device = factory_device(device)
     dtype = _resolve_dtype(dtype)
     xp = _xp(device)
     if device.type == "cuda":
         with xp.cuda.Device(device.index):
             data = xp.full(shape, fill, dtype=dtype.np) if fill is not None else xp.empty(shape, dtype.np)
     else:
-        data = np.full(shape, fill, dtype=dtype.np) if fill is not None else np.empty(shape, dtype.np)
+        try:
+            data = xp.full(shape, fill, dtype=dtype.np) if fill is not None else xp.empty(shape, dtype.np)
+        except MemoryError:
+            raise _out_of_memory(shape, dtype.np) from None
     return _wrap_req(data, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def zeros(*size: int | Sequence[int], out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+          device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(0, _shape(size, "zeros"), dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def ones(*size: int | Sequence[int], out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+         device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(1, _shape(size, "ones"), dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
+@_takes_out
+def empty(*size: int | Sequence[int], out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+          device: _DeviceLike = None, requires_grad: bool = False, pin_memory: bool = False,
+          memory_format=None) -> Tensor:
     return _filled(None, _shape(size, "empty"), dtype, device, requires_grad)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def full(size: Sequence[int], fill_value: _Number, *, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+         layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """`size` filled with `fill_value`; the dtype follows the value (bool, int64 or the default float)."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
@@ -253,35 +350,40 @@ def _like(input, dtype, device):
     return (dtype or input.dtype), (device if device is not None else input.device)
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return zeros(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return empty(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input: Tensor, fill_value: _Number, *, dtype: _dtype.dtype | None = None, layout=None,
+              device: _DeviceLike = None, requires_grad: bool = False, memory_format=None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return full(input.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: _dtype.dtype | None = None, layout=None,
+        device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m defaults to n)."""
     m = n if m is None else m
     for name, v in (("n", n), ("m", m)):
         if v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     dtype = _resolve_dtype(dtype)
-    return _finish(np.eye(n, m, dtype=dtype.np), as_device(device), requires_grad)
+    return _finish(np.eye(n, m, dtype=dtype.np), factory_device(device), requires_grad)
 
 
 # ----- ranges ---------------------------------------------------------------------------------------------
@@ -289,7 +391,10 @@ def _number(v):
     return v.item() if isinstance(v, (Tensor, np.generic)) else v
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def arange(start: _Number, end: _Number | None = None, step: _Number = 1, *, out: Tensor | None = None,
+           dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from start (default 0) up to but excluding end, `step` apart. Integer arguments give int64,
     any float the default float dtype; an integer dtype truncates float arguments first, as torch does."""
     if end is None:
@@ -312,7 +417,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         data = start + np.arange(n, dtype=np.float64) * step
     else:
         data = start + np.arange(n, dtype=np.int64) * step
-    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
+    return _finish(data.astype(dtype.np), factory_device(device), requires_grad)
 
 
 def _linspace_values(start, end, steps, np_dtype):
@@ -330,30 +435,37 @@ def _linspace_values(start, end, steps, np_dtype):
     return np.concatenate([first, second])
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def linspace(start: _Number, end: _Number, steps: int, *, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+             layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """`steps` values evenly spaced from start to end, both included."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = _resolve_dtype(dtype)
     data = _linspace_values(float(_number(start)), float(_number(end)), steps, dtype.np)
-    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
+    return _finish(data.astype(dtype.np), factory_device(device), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+@_takes_out
+def logspace(start: _Number, end: _Number, steps: int, base: _Number = 10.0, *, out: Tensor | None = None,
+             dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
     """base ** linspace(start, end, steps)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = _resolve_dtype(dtype)
     exponents = _linspace_values(float(_number(start)), float(_number(end)), steps, dtype.np)
     data = np.power(exponents.dtype.type(base), exponents)
-    return _finish(data.astype(dtype.np), as_device(device), requires_grad)
+    return _finish(data.astype(dtype.np), factory_device(device), requires_grad)
 
 
 # ----- random ----------------------------------------------------------------------------------------------
 def _random(shape, dtype, device, requires_grad, generator, draw):
-    """A tensor of `shape` filled by draw(engine, n) with the generator for `device` (see _random.py)."""
-    device = as_device(device)
+    """A tensor of `shape` filled by draw(engine, n) with the generator for `device` (see _random.py); meta
+    tensors draw nothing."""
+    device = factory_device(device)
+    if device.type == "meta":
+        return _wrap_req(meta.empty(shape, dtype.np), requires_grad)
     engine = generator_for(device, generator).engine
     n = math.prod(shape)
     if device.type == "cuda":
@@ -369,7 +481,10 @@ def _check_floating(dtype, kernel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dtype.scalar_name}'")
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def rand(*size: int | Sequence[int], generator: Generator | None = None, out: Tensor | None = None,
+         dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform samples from [0, 1) (on cpu, torch's own stream)."""
     dtype = _resolve_dtype(dtype)
     _check_floating(dtype, "check_uniform_bounds")
@@ -377,7 +492,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
                    lambda engine, n: engine.uniform(n, dtype.np))
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def randn(*size: int | Sequence[int], generator: Generator | None = None, out: Tensor | None = None,
+          dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal samples (on cpu, torch's own stream)."""
     dtype = _resolve_dtype(dtype)
     _check_floating(dtype, "normal_kernel_cpu")
@@ -385,8 +503,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
                    lambda engine, n: engine.normal(n, dtype.np, 0.0, 1.0))
 
 
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
-            requires_grad=False):
+@_takes_out
+def randint(low: int = 0, high: int | None = None, size: Sequence[int] | None = None, *,
+            generator: Generator | None = None, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+            layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Integers uniform in [low, high); `randint(high, size)` also works, as in torch."""
     if size is None:
         low, high, size = 0, low, high
@@ -401,7 +521,10 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                    lambda engine, n: engine.integers(int(low), int(high), (n,)))
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@_takes_out
+def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None = None,
+             dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (on cpu, torch's own shuffle)."""
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
@@ -409,8 +532,10 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _random((n,), dtype, device, requires_grad, generator, lambda engine, count: engine.permutation(count))
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False):
+@_takes_out
+def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size: Sequence[int] | None = None, *,
+           generator: Generator | None = None, out: Tensor | None = None, dtype: _dtype.dtype | None = None,
+           layout=None, device: _DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Normal samples; `mean` and `std` may be tensors (broadcast together) or numbers with `size`."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         if isinstance(std, Tensor) and builtins.bool((std._data < 0).any()):
@@ -433,20 +558,21 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
                    requires_grad, generator, lambda engine, n: engine.normal(n, dtype.np, float(mean), float(std)))
 
 
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-              generator=None):
+def rand_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+              requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-               generator=None):
+def randn_like(input: Tensor, *, dtype: _dtype.dtype | None = None, layout=None, device: _DeviceLike = None,
+               requires_grad: bool = False, memory_format=None, generator: Generator | None = None) -> Tensor:
     dtype, device = _like(input, dtype, device)
     return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
-                 memory_format=None, generator=None):
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: _dtype.dtype | None = None,
+                 layout=None, device: _DeviceLike = None, requires_grad: bool = False, memory_format=None,
+                 generator: Generator | None = None) -> Tensor:
     """Like randint with input's shape, dtype and device; `randint_like(x, high)` draws from [0, high)."""
     if high is None:
         low, high = 0, low

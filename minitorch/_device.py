@@ -5,6 +5,8 @@ import re
 
 import numpy as np
 
+from .backends.meta import MetaArray, meta_numpy
+
 
 _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
           "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
@@ -12,8 +14,10 @@ _DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
 
 
 class device:
-    """Where a tensor's memory lives: `device('cpu')`, `device('cuda:1')`, `device('cuda', 1)`.
-    `device('cuda')` means the current GPU; tensors report an index. Only cpu and cuda hold tensors."""
+    """Where a tensor's memory lives: `device('cpu')`, `device('cuda:1')`, `device('cuda', 1)`, or
+    `device('meta')` (shape and dtype only, no data). `device('cuda')` means the current GPU; tensors report
+    an index. As a context manager, `with device('meta'):` makes it the default device of factory functions
+    (`zeros`, `randn`, module construction ...) within the block."""
 
     __slots__ = ("type", "index")
 
@@ -54,6 +58,44 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        _default_devices.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default_devices.pop()
+        return False
+
+
+_default_devices = []  # devices of the `with device(...)` blocks entered, innermost last
+_set_default = [None]  # set_default_device's device (None: cpu)
+
+
+def set_default_device(device_):
+    """The device factory functions use when they are not given one (None restores cpu)."""
+    _set_default[0] = None if device_ is None else (device_ if isinstance(device_, device) else device(device_))
+
+
+def get_default_device():
+    """The device factory functions use now: the innermost `with device(...)`, else set_default_device's,
+    else cpu (a cuda default reports the current GPU's index)."""
+    d = _default_devices[-1] if _default_devices else _set_default[0]
+    if d is None:
+        return CPU
+    if d.type == "cuda" and d.index is None:
+        from . import cuda
+        return device("cuda", cuda.current_device())
+    return d
+
+
+def factory_device(d):
+    """The concrete device of a factory call: `d`, or the default device when d is None."""
+    if d is None:
+        if not _default_devices and _set_default[0] is None:
+            return CPU
+        d = get_default_device()
+    return as_device(d)
+
 
 def _parse(text, index):
     """(type, index) from a device string such as 'cuda:1', with torch's errors."""
@@ -74,6 +116,7 @@ def _parse(text, index):
 
 
 CPU = device("cpu")
+META = device("meta")
 _cuda_devices = {}
 
 
@@ -94,22 +137,28 @@ def as_device(d):
     if d.type == "cuda":
         from . import cuda
         return cuda_device(cuda._index(d.index))
+    if d.type == "meta":
+        return META
     if d.type != "cpu":
-        raise NotImplementedError(f"minitorch has no {d.type} device: tensors live on cpu or cuda")
+        raise NotImplementedError(f"minitorch has no {d.type} device: tensors live on cpu, cuda or meta")
     return CPU
 
 
 def device_of(array):
-    """The device an array lives on: cpu for NumPy arrays, cuda:N for CuPy arrays."""
+    """The device an array lives on: cpu for NumPy arrays, meta for meta arrays, cuda:N for CuPy arrays."""
     if type(array) is np.ndarray:
         return CPU
+    if type(array) is MetaArray:
+        return META
     return cuda_device(array.device.id)
 
 
 def array_module(array):
-    """NumPy for NumPy arrays (and the NumPy scalars that 0-d arithmetic returns), CuPy for CuPy arrays:
-    the `xp` that ops are written against."""
+    """NumPy for NumPy arrays (and the NumPy scalars that 0-d arithmetic returns), the meta module for meta
+    arrays, CuPy for CuPy arrays: the `xp` that ops are written against."""
     if type(array) is np.ndarray or isinstance(array, np.generic):
         return np
+    if type(array) is MetaArray:
+        return meta_numpy
     from .cuda import _cupy
     return _cupy()

@@ -19,15 +19,19 @@ import functools
 import inspect
 import weakref
 
+from ._quiet import QUIET as _QUIET, get_state as _fp_get, reset_state as _fp_reset, set_state as _fp_set
+from .backends.meta import MetaDataError
+
 # True while no layer needs consulting; entries then call the implementation directly.
 _PLAIN = [True]
 
 _function_modes = []  # TorchFunctionMode stack, innermost last
 _dispatch_modes = []  # TorchDispatchMode stack, innermost last
 _observers = []  # (enter(op, args, kwargs) -> token, exit(token)) pairs: the profiler's hooks
-_override_types = weakref.WeakSet()  # Tensor subclasses whose __torch_function__ is not disabled
+_override_types = set()  # weak references to the Tensor subclasses whose __torch_function__ is not disabled
 _disabled = {"subclass": 0, "all": 0}  # nesting depth of DisableTorchFunctionSubclass / DisableTorchFunction
 _nondense = [0]  # live tensors whose dispatch key is not dense (sparse, quantized ...)
+_foreign = [0]  # live objects, not Tensors, whose type defines __torch_function__ and asked to be counted
 _multi_device = [False]  # several GPUs: ops must run with their tensors' GPU current
 
 
@@ -36,7 +40,7 @@ def _refresh():
     tf_on = not _disabled["all"]
     subclasses = bool(_override_types) and tf_on and not _disabled["subclass"]
     _PLAIN[0] = not (subclasses or (_function_modes and tf_on) or _dispatch_modes or _observers or _nondense[0]
-                     or _multi_device[0])
+                     or _multi_device[0] or (_foreign[0] and tf_on))
 
 
 def note_multi_device():
@@ -135,6 +139,20 @@ def _forget_nondense():
     _refresh()
 
 
+def track_foreign(obj):
+    """Count `obj` (not a Tensor; its type defines __torch_function__) as alive until it is freed. Meanwhile
+    entries take the slow path, so that a call with it reaches its __torch_function__ before any implementation
+    sees it (fx's Proxy: an implementation run on a Proxy would record nonsense instead of failing)."""
+    _foreign[0] += 1
+    _refresh()
+    weakref.finalize(obj, _forget_foreign)
+
+
+def _forget_foreign():
+    _foreign[0] -= 1
+    _refresh()
+
+
 def _tensor_args(args, kwargs):
     """The tensors among the arguments, also inside lists and tuples (one level deep)."""
     from ._tensor import Tensor
@@ -145,6 +163,15 @@ def _tensor_args(args, kwargs):
         elif isinstance(a, (list, tuple)):
             found.extend(x for x in a if isinstance(x, Tensor))
     return found
+
+
+def _meta_unsupported(op):
+    """torch's error for an op whose result needs values that meta tensors do not have."""
+    if op.name in ("aten::nonzero", "aten::getitem"):
+        return NotImplementedError("The register_meta function for torch.nonzero() raises unimplemented by "
+                                   "default, as a correct data-independent implementation does not exist.")
+    return NotImplementedError(f"{op.name}: attempted to run this operator with Meta tensors, but there was no "
+                               "fake impl or Meta kernel registered.")
 
 
 def not_implemented_for(name, key):
@@ -186,15 +213,16 @@ def run(op, args, kwargs):
 
 
 def _observed(op, kernel, args, kwargs):
-    """Run the kernel between the observers' enter and leave calls."""
-    if _observers:
-        tokens = [enter(op, args, kwargs) for enter, _ in _observers]
-        try:
-            return kernel(*args, **kwargs)
-        finally:
-            for (_, leave), token in zip(reversed(_observers), reversed(tokens)):
-                leave(token)
-    return kernel(*args, **kwargs)
+    """Run the kernel (NumPy's floating-point warnings off) between the observers' enter and leave calls."""
+    tokens = [enter(op, args, kwargs) for enter, _ in _observers]
+    quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
+    try:
+        return kernel(*args, **kwargs)
+    finally:
+        if quiet is not None:
+            _fp_reset(quiet)
+        for (_, leave), token in zip(reversed(_observers), reversed(tokens)):
+            leave(token)
 
 
 def add_observer(enter, leave):
@@ -260,11 +288,17 @@ def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=Non
 
     def entry(*args, **kwargs):
         if _PLAIN[0]:
+            quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
             try:
                 return impl(*args, **kwargs)
-            except Exception:
+            except Exception as exc:
                 if not _has_foreign(args, kwargs):
+                    if type(exc) is MetaDataError:
+                        raise _meta_unsupported(op) from None
                     raise
+            finally:
+                if quiet is not None:
+                    _fp_reset(quiet)
         return _call(info, args, kwargs)
     info = _describe(entry, impl, name, op, torch_args, self_typed, func)
     return entry
@@ -278,11 +312,17 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
 
     def entry(self, other):
         if _PLAIN[0]:
+            quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
             try:
                 return impl(self, other)
             except TypeError:
                 if not _has_foreign((other,), {}):
                     return NotImplemented
+            except MetaDataError:
+                raise _meta_unsupported(op) from None
+            finally:
+                if quiet is not None:
+                    _fp_reset(quiet)
         try:
             return _call(info, (self, other), {})
         except TypeError:
@@ -298,6 +338,7 @@ def _describe(entry, impl, name, op, torch_args, self_typed, func):
     entry.__qualname__ = name[len("torch."):] if name.startswith("torch.Tensor.") else short
     entry.__module__ = "mini" + module.split(".Tensor")[0]
     entry.__doc__ = impl.__doc__
+    entry.__annotations__ = getattr(impl, "__annotations__", {})
     entry.__wrapped__ = impl
     _NAMES[entry] = name
     entry._dispatch_info = info = _Info(op, name, torch_args, self_typed or torch_args is not None,
@@ -495,8 +536,13 @@ def pop_dispatch_mode():
 def note_subclass(cls):
     """Called for every new Tensor subclass: those that override __torch_function__ switch the slow path on."""
     if _overrides(cls):
-        _override_types.add(cls)
+        _override_types.add(weakref.ref(cls, _forget_type))
         _refresh()
+
+
+def _forget_type(ref):
+    _override_types.discard(ref)
+    _refresh()
 
 
 class _Disable:

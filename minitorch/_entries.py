@@ -5,10 +5,13 @@ What is torch-specific here is how torch presents each call to `__torch_function
 arrives as (`x + y` as `Tensor.add`), which methods count a plain Tensor as overloaded, and which ones torch
 writes in Python (their arguments arrive normalised). The tables below record that; the ops themselves know
 nothing of it."""
+import inspect
+
 from . import _creation, _dispatch
 from ._tensor import Tensor
 from .ops import MODULES
 from .ops.inplace import inplace_variant
+from .ops.out import RULE_OF, with_out
 
 # Operators that torch hands to __torch_function__ as a named method (`2 * x` arrives as Tensor.mul(x, 2)).
 OPERATOR_AS = {
@@ -20,13 +23,11 @@ OPERATOR_AS = {
     "ndimension": "dim", "nelement": "numel",
 }
 
-# Methods torch hands over with a plain Tensor counted among the overloaded types (types == (Tensor,)).
+# Methods torch hands over with a plain Tensor counted among the overloaded types (types == (Tensor,)): those
+# taking nothing but self (`x.exp()`, `x.t()`, `x.item()` ...; see _self_typed), and these.
 SELF_TYPED = {
-    "element_size", "is_floating_point", "is_complex", "data_ptr", "get_device", "new_tensor", "retain_grad",
-    "dim", "numel", "item", "detach", "detach_", "tolist", "zero_", "positive", "neg", "abs", "storage_offset",
-    "__rsub__", "__rtruediv__", "__rmatmul__", "__rpow__", "__rfloordiv__", "__rmod__", "__pow__", "__ipow__",
-    "__floordiv__", "__invert__", "__bool__", "__float__", "__int__", "__index__", "__complex__", "__dlpack__",
-    "__dlpack_device__",
+    "new_tensor", "__rsub__", "__rtruediv__", "__rmatmul__", "__rpow__", "__rfloordiv__", "__rmod__", "__pow__",
+    "__ipow__", "__floordiv__", "__dlpack__",
 }
 
 # Methods torch writes in Python: (arguments passed positionally, arguments passed as keywords).
@@ -99,12 +100,24 @@ def _set_method(name, impl, func=None):
         return
     label = f"torch.Tensor.{name}"
     aten = "aten::" + _dunder_stem(OPERATOR_AS.get(name, name))
+    self_typed = func._dispatch_info.self_typed if func is not None else _self_typed(name, impl)
     if name.startswith("__") and _dunder_stem(name) in _BINARY_DUNDERS:
-        entry = _dispatch.binary_operator(impl, label, aten=aten, func=func, self_typed=name in SELF_TYPED)
+        entry = _dispatch.binary_operator(impl, label, aten=aten, func=func, self_typed=self_typed)
     else:
         entry = _dispatch.public(impl, label, aten=aten, torch_args=TORCH_ARGS.get(name), func=func,
-                                 self_typed=name in SELF_TYPED)
+                                 self_typed=self_typed)
     setattr(Tensor, name, entry)
+
+
+def _self_typed(name, impl):
+    """Whether torch counts a plain self as overloaded: for the methods listed, and for those whose only
+    parameter is self (torch's argument parser hands those over with self's type)."""
+    if name in SELF_TYPED:
+        return True
+    try:
+        return len(inspect.signature(impl).parameters) == 1
+    except (TypeError, ValueError):
+        return False
 
 
 def _dunder_stem(name):
@@ -131,13 +144,16 @@ def bind_tensor():
 
 
 def functions():
-    """{name: public entry} for the torch.* namespace: every op module's `__all__`, and the factories."""
+    """{name: public entry} for the torch.* namespace: every op module's `__all__` (with torch's `out=` where
+    its signature has it), and the factories."""
     out = {}
     for module in MODULES:
         for name in module.__all__:
+            impl = getattr(module, name)
+            if name in RULE_OF:
+                impl = with_out(impl, name)
             where = FUNCTION_MODULE.get(name, "torch")
-            out[name] = _dispatch.public(getattr(module, name), f"{where}.{name}",
-                                         torch_args=FUNCTION_TORCH_ARGS.get(name))
+            out[name] = _dispatch.public(impl, f"{where}.{name}", torch_args=FUNCTION_TORCH_ARGS.get(name))
     for name in FACTORIES:
         out[name] = _dispatch.public(getattr(_creation, name), f"torch.{name}")
     return out

@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 
-from . import _dispatch, _dtype, _warnings, autograd
+from . import _dispatch, _dtype, _warnings
 from ._device import as_device, device_of
 from ._layout import strided
 from ._size import Size
@@ -217,8 +217,8 @@ class Tensor:
         return 0 if self.is_meta else base_ptr(self._data)
 
     def get_device(self):
-        """-1 for a cpu tensor, the GPU index for a cuda tensor."""
-        return -1 if self.is_cpu else self._data.device.id
+        """The GPU index of a cuda tensor, -1 for others."""
+        return self._data.device.id if self.is_cuda else -1
 
     @property
     def nbytes(self):
@@ -363,7 +363,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) * gradient into the `.grad` of every leaf that requires grad.
         See https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html"""
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        from .autograd import backward  # the autograd package is built on Tensor, so imported at call time
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force=False):
@@ -482,7 +483,7 @@ class Tensor:
         from .ops.convert import to_copy
         return to_copy(self, device, dtype, copy)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False):
@@ -504,34 +505,34 @@ class Tensor:
             return self.to(device, dtype)
         return self.to(dtype)
 
-    def float(self):
+    def float(self, memory_format=None):
         return self.to(_dtype.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         return self.to(_dtype.float64)
 
-    def half(self):
+    def half(self, memory_format=None):
         return self.to(_dtype.float16)
 
-    def bfloat16(self):
+    def bfloat16(self, memory_format=None):
         return self.to(_dtype.bfloat16)
 
-    def int(self):
+    def int(self, memory_format=None):
         return self.to(_dtype.int32)
 
-    def long(self):
+    def long(self, memory_format=None):
         return self.to(_dtype.int64)
 
-    def short(self):
+    def short(self, memory_format=None):
         return self.to(_dtype.int16)
 
-    def char(self):
+    def char(self, memory_format=None):
         return self.to(_dtype.int8)
 
-    def byte(self):
+    def byte(self, memory_format=None):
         return self.to(_dtype.uint8)
 
-    def bool(self):
+    def bool(self, memory_format=None):
         return self.to(_dtype.bool)
 
     def type_as(self, other):
@@ -567,9 +568,8 @@ def _convert(result, cls):
         return result
     if isinstance(result, Tensor) and not isinstance(result, cls):
         return result.as_subclass(cls)
-    if isinstance(result, (tuple, list)):
-        items = [_convert(r, cls) for r in result]
-        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
+    if isinstance(result, (tuple, list)):  # also the return types of max, sort ... (made from a sequence)
+        return type(result)([_convert(r, cls) for r in result])
     return result
 
 

@@ -158,11 +158,16 @@ def tensor_repr(t):
     plain = cls is Tensor or _parameter_class(cls)
     prefix = "tensor(" if plain else f"{cls.__name__}("
     indent = len(prefix)
-    data = t._data if t.is_cpu else t._data.get()
     dtype = t.dtype
+    suffixes = [f"device='{t.device}'"] if not t.is_cpu else []
+    if t.is_meta:  # no values to show
+        suffixes.append(f"size={tuple(t._data.shape)}")
+        if dtype is not _dtype.get_default_dtype():
+            suffixes.append(f"dtype={dtype}")
+        return _finish_repr(t, prefix + "...", suffixes, indent, plain)
+    data = t._data if t.is_cpu else t._data.get()
     if dtype is _dtype.bfloat16:
         data = data.astype(np.float32)
-    suffixes = [f"device='{t.device}'"] if t.is_cuda else []
     if data.size == 0:
         if data.ndim != 1:
             suffixes.append(f"size={tuple(data.shape)}")
@@ -177,11 +182,16 @@ def tensor_repr(t):
         summarize = data.size > PRINT_OPTS.threshold
         fmt = _Formatter((_summarized(data) if summarize else data).reshape(-1), dtype.is_floating_point)
         body = _nested(data, indent, summarize, fmt)
+    return _finish_repr(t, prefix + body, suffixes, indent, plain)
+
+
+def _finish_repr(t, text, suffixes, indent, plain):
+    """Add the autograd suffix and the closing parenthesis (and Parameter(...) around subclasses of it)."""
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    text = _add_suffixes(prefix + body, suffixes, indent)
-    if not plain and any(_parameter_class(c) for c in cls.__mro__):
+    text = _add_suffixes(text, suffixes, indent)
+    if not plain and any(_parameter_class(c) for c in type(t).__mro__):
         text = f"Parameter({text})"
     return text

@@ -66,7 +66,8 @@ class TinyModule:
         elif name in params or name in modules:
             kind, expected = ("parameter", "Parameter") if name in params else ("child module", "TinyModule")
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as {kind} '{name}' ({expected} or None expected)")
+                raise TypeError(f"cannot assign '{type(value).__name__}' as {kind} '{name}' "
+                                f"({expected} or None expected)")
             (params if name in params else modules)[name] = None
         else:
             object.__setattr__(self, name, value)

@@ -62,7 +62,8 @@ class MySGD:
 
     def state_dict(self):
         index, _ = self._indices()
-        groups = [{**{k: v for k, v in group.items() if k != "params"}, "params": [index[id(p)] for p in group["params"]]}
+        groups = [{**{k: v for k, v in group.items() if k != "params"},
+                   "params": [index[id(p)] for p in group["params"]]}
                   for group in self.param_groups]
         return {"state": {index[id(p)]: dict(state) for p, state in self.state.items()}, "param_groups": groups}
 
@@ -71,7 +72,8 @@ class MySGD:
         if len(saved) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(s["params"]) != len(g["params"]) for s, g in zip(saved, self.param_groups)):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
         by_index = {i: p for s, g in zip(saved, self.param_groups) for i, p in zip(s["params"], g["params"])}
         self.state = {by_index[i]: {k: v.clone() for k, v in state.items()} for i, state in state_dict["state"].items()}
         for s, g in zip(saved, self.param_groups):

@@ -189,8 +189,8 @@ def _wait_until_settled(page, name, deadline):
 
 
 def run_all_cells(browser, lab, name, screenshot):
-    """Open notebook `name` in JupyterLab, run all cells, save a screenshot of its first figure (or its top), shut its kernel
-    down; returns each code cell's first line, execution count, error outputs and tags."""
+    """Open notebook `name` in JupyterLab, run all cells, save a screenshot of its first figure (or its top), shut its
+    kernel down; returns each code cell's first line, execution count, error outputs and tags."""
     base, token = lab
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:

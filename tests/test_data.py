@@ -126,8 +126,8 @@ def test_dataset_wrappers_match_torch(torch):
         chain = data.ChainDataset([stream_class(data)(2), stream_class(data)(3)])
         added = data.Subset(range(5), [0, 1]) + data.Subset(range(5), [4])
         return (len(concat), [concat[i] for i in range(-7, 7)], concat.cumulative_sizes, len(subset),
-                [int(subset[i]) for i in range(3)], subset[[2, 0]].tolist(), stack[1], named[2], list(chain), len(chain),
-                type(added).__name__, list(added))
+                [int(subset[i]) for i in range(3)], subset[[2, 0]].tolist(), stack[1], named[2], list(chain),
+                len(chain), type(added).__name__, list(added))
     mine, theirs = both(torch, build)
     assert to_py(mine) == to_py(theirs)
 
@@ -298,7 +298,8 @@ def shuffled_epochs(loader, epochs=3):
 
 def test_loader_shuffle_is_seeded_and_new_each_epoch():
     def loader(seed):
-        return mdata.DataLoader(range(40), batch_size=8, shuffle=True, generator=minitorch.Generator().manual_seed(seed))
+        return mdata.DataLoader(range(40), batch_size=8, shuffle=True,
+                                generator=minitorch.Generator().manual_seed(seed))
     epochs = shuffled_epochs(loader(0))
     assert all(sorted(e) == list(range(40)) for e in epochs)
     assert epochs[0] != list(range(40)) and epochs[0] != epochs[1] != epochs[2]

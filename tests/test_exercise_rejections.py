@@ -20,7 +20,7 @@ import pytest
 from tests.exercises.wrong import solution
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTERS = [1, 2, 3, 4, 5, 6]
+CHAPTERS = [1, 2, 3, 4, 5, 6, 11]
 
 
 def graded_tests(chapter):
@@ -138,11 +138,30 @@ PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorc
     1: ("predict_parameter_names", ["Puzzle"],
         lambda s: [(name, tuple(p.shape)) for name, p in s["Puzzle"]().named_parameters()]),
     2: ("predict_named_modules", ["puzzle_net"], lambda s: [name for name, _ in s["puzzle_net"]().named_modules()]),
-    3: ("predict_momentum_buffer", ["momentum_buffers"], lambda s: (s["momentum_buffers"]()[:3], s["momentum_buffers"]()[-1])),
+    3: ("predict_momentum_buffer", ["momentum_buffers"],
+        lambda s: (s["momentum_buffers"]()[:3], s["momentum_buffers"]()[-1])),
     4: ("predict_state_dict_keys", ["Block", "Puzzle"], lambda s: list(s["Puzzle"]().state_dict())),
     5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
     6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
+    11: ("predict_graph", [], lambda s: _torch_graph(s["torch"])),
 }
+
+
+def _torch_graph(torch):
+    """The chapter-11 Puzzle written with PyTorch and traced by torch.fx, as (opcode, printed target)."""
+    F = torch.nn.functional
+
+    class Puzzle(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 4)
+            self.scale = torch.nn.Parameter(torch.ones(4))
+
+        def forward(self, x):
+            y = F.relu(self.fc(x)) * self.scale
+            return torch.cat([y, x.t().t()], dim=-1).sum(-1) + x.shape[0]
+    gm = torch.fx.symbolic_trace(Puzzle())
+    return [(n.op, n._pretty_print_target(n.target)) for n in gm.graph.nodes]
 
 
 @pytest.mark.parity

@@ -3,7 +3,6 @@ each status, partial credit per check, failure messages in plain words, results 
 cannot forge, solutions imports scoring 0, hangs stopped by killing the worker, --extra-tests and
 --json; then the real chapters: solutions score 100%, untouched stubs are all todo with 0 points."""
 import json
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -292,8 +291,8 @@ HANGS = {
 
 @pytest.mark.parametrize("kind", HANGS)
 def test_a_hang_or_exit_costs_only_its_own_check(workbook, kind):
-    root = workbook(ch01=textwrap.dedent(SOLUTION_01.replace("def count", "def _unused")) + textwrap.dedent(HANGS[kind]),
-                    ch02=SOLUTION_02)
+    ch01 = textwrap.dedent(SOLUTION_01.replace("def count", "def _unused")) + textwrap.dedent(HANGS[kind])
+    root = workbook(ch01=ch01, ch02=SOLUTION_02)
     rows = grade(root, per_test_timeout=1.5).rows
     assert _statuses(rows) == {"ch01.1": ("passed", 3, 3), "ch01.2": ("failed", 0, 1),
                                "ch01.3": ("passed", 1, 1), "ch02.1": ("passed", 3, 3)}

@@ -359,3 +359,27 @@ def test_backward_hooks_on_cuda():
     x = minitorch.ones(2, 3, device="cuda", requires_grad=True)
     m(x).sum().backward()
     assert seen == [("cuda", "cuda")] and x.grad.is_cuda
+
+
+def test_hooks_that_remove_or_add_hooks_during_a_call(torch):
+    """A hook may remove itself or register more hooks while the module runs: the call goes on with the hooks
+    it started with, the changes take effect from the next call."""
+    def trace(lib):
+        m, log, handles = lib.nn.Identity(), [], {}
+
+        def once(module, args):
+            log.append("once")
+            handles["once"].remove()
+
+        def spawner(module, args, output):
+            log.append("spawner")
+            module.register_forward_hook(lambda *a: log.append("spawned"))
+            module.register_forward_pre_hook(lambda *a: log.append("spawned pre"))
+        handles["once"] = m.register_forward_pre_hook(once)
+        m.register_forward_pre_hook(lambda *a: log.append("second pre"))
+        m.register_forward_hook(spawner)
+        for call in range(2):
+            log.append(f"call {call}")
+            m(lib.ones(1))
+        return log
+    assert trace(minitorch) == trace(torch)

@@ -25,7 +25,8 @@ def leaf(L, shape=(3, 4), seed=0):
 
 # ----- sort / argsort / msort -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", DTYPES)
-@pytest.mark.parametrize("kwargs", [{}, {"descending": True}, {"dim": 0}, {"dim": 0, "descending": True, "stable": True}])
+@pytest.mark.parametrize("kwargs", [{}, {"descending": True}, {"dim": 0},
+                                    {"dim": 0, "descending": True, "stable": True}])
 def test_sort_matches_torch_with_ties(torch, name, kwargs):
     same(torch, lambda L: list(L.sort(data(L, name), **kwargs)) + [L.argsort(data(L, name), **kwargs),
                                                                   data(L, name).sort(**kwargs).indices])
@@ -67,17 +68,42 @@ def test_topk_nan_unsorted_zero_dim_and_errors(torch):
         return L.tensor([[3.0, float("nan"), 1.0, 0.5], [-0.0, 2.0, float("inf"), 1.5]])
     same(torch, lambda L: [*L.topk(nan_rows(L), 2), *L.topk(nan_rows(L), 2, largest=False), *L.topk(L.tensor(2.0), 1),
                            L.topk(L.tensor([1.0, 5, 3], requires_grad=True), 2).values])
-    picked = minitorch.topk(minitorch.tensor([5.0, 1, 3, 2, 4, 0]), 3, sorted=False)
-    expected = torch.topk(torch.tensor([5.0, 1, 3, 2, 4, 0]), 3, sorted=False)
-    assert sorted(picked.indices.tolist()) == sorted(expected.indices.tolist())
+    same(torch, lambda L: [*L.topk(L.tensor([5.0, 1, 3, 2, 4, 0]), 3, sorted=False)])
     for k in (5, -1):
         raises_same(torch, lambda L: L.topk(L.ones(4), k))
     raises_same(torch, lambda L: L.topk(L.tensor([True, False]), 1))
 
 
+TIE_CASES = [  # (length, distinct values, k): k * 64 <= length takes torch's partial-sort path
+    (7, 2, 3), (20, 3, 17), (64, 4, 1), (200, 5, 3), (300, 3, 150), (1000, 7, 15), (1000, 50, 700), (5000, 2, 80),
+    (5000, 10, 4000)]
+
+
+@pytest.mark.parametrize("length, levels, k", TIE_CASES)
+def test_topk_breaks_ties_as_torch(torch, length, levels, k):
+    """Among equal values torch's cpu topk picks, and orders, by the exact steps of the C++ library's
+    selection and sort algorithms: the same indices, sorted or not, largest or smallest, nan included."""
+    rng = np.random.default_rng(length + k)
+    values = rng.integers(0, levels, length).astype(np.float32)
+    values[rng.random(length) < 0.05] = np.nan
+    values[rng.random(length) < 0.05] = -0.0
+    for largest in (True, False):
+        for sorted_ in (True, False):
+            ours = minitorch.topk(minitorch.tensor(values), k, largest=largest, sorted=sorted_).indices
+            theirs = torch.topk(torch.tensor(values), k, largest=largest, sorted=sorted_).indices
+            assert ours.tolist() == theirs.tolist()
+    rows = values[:length - length % 4].reshape(4, -1)
+    kk = min(k, rows.shape[1])
+    assert minitorch.topk(minitorch.tensor(rows), kk, dim=1).indices.tolist() == \
+        torch.topk(torch.tensor(rows), kk, dim=1).indices.tolist()
+    assert minitorch.topk(minitorch.tensor(rows), 2, dim=0, largest=False).indices.tolist() == \
+        torch.topk(torch.tensor(rows), 2, dim=0, largest=False).indices.tolist()
+
+
 def test_kthvalue_matches_torch(torch):
     values = (7, 1, 3, 0, 4, 9, 2, 8)
-    same(torch, lambda L: [*L.kthvalue(data(L, "float32", values), 2), *L.kthvalue(data(L, "int64", values), 1, 0, True),
+    same(torch, lambda L: [*L.kthvalue(data(L, "float32", values), 2),
+                           *L.kthvalue(data(L, "int64", values), 1, 0, True),
                            *L.kthvalue(L.tensor([1.0, float("nan"), 0.0]), 3), *L.kthvalue(L.tensor(2.0), 1),
                            L.kthvalue(L.tensor([3.0, 1, 2], requires_grad=True), 2).values])
     for scenario in (lambda L: L.kthvalue(L.ones(2, 3), 4, dim=1), lambda L: L.kthvalue(L.ones(2, 3), 0),
@@ -272,7 +298,8 @@ def test_repeat_interleave(torch):
 
 def test_shape_gradcheck():
     x = leaf(minitorch, (2, 3, 4))
-    for fn in (lambda t: minitorch.tril(t, 1), lambda t: minitorch.triu(t, -1), lambda t: minitorch.diagonal(t, 1, 1, 2),
+    for fn in (lambda t: minitorch.tril(t, 1), lambda t: minitorch.triu(t, -1),
+               lambda t: minitorch.diagonal(t, 1, 1, 2),
                lambda t: minitorch.diag(t[0], -1), lambda t: minitorch.diag(t[0, 0], 1),
                lambda t: minitorch.repeat_interleave(t, 2, dim=1),
                lambda t: minitorch.repeat_interleave(t, minitorch.tensor([2, 0, 1, 3]), dim=2)):

@@ -1,5 +1,5 @@
 """`minitorch.autograd`: backward, grad, grad modes, custom Functions and gradcheck."""
-from .. import _dtype, _tensor  # still initialising when this package is first imported: use it at call time
+from .. import _dtype
 from .._device import array_module
 from ..cuda import _on_device_of
 from .function import Function, FunctionCtx
@@ -12,7 +12,7 @@ from .variable import Variable
 
 def _make_grads(outputs, grad_outputs):
     """Fill in the implicit gradient of 1 for scalar outputs; reject it for non-scalar ones."""
-    Tensor = _tensor.Tensor
+    from .._tensor import Tensor  # the tensor is built on this package: imported when first needed
     if len(grad_outputs) < len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []

@@ -5,6 +5,7 @@ import itertools
 import re
 import weakref
 
+from .. import _dtype, _quiet
 from . import grad_mode
 from .. import _dispatch
 from ..cuda import _on_device_of
@@ -69,18 +70,19 @@ class Node:
 
     # Hook dicts are rare: class-level None until a node gets its own (in its __dict__), so that making a
     # node stays cheap.
-    __slots__ = ("_backward_fn", "next_functions", "_saves", "_saved", "_seq", "_num_outputs", "__dict__",
+    __slots__ = ("_backward_fn", "next_functions", "_saves", "_saved", "_seq", "_num_outputs", "_dtype", "__dict__",
                  "__weakref__")
     _name = "Node"
     _pre_hooks = _post_hooks = _tensor_hooks = _retain_hooks = _metadata = None
 
-    def __init__(self, backward_fn, next_functions, saves=True, num_outputs=1, saved=None):
+    def __init__(self, backward_fn, next_functions, saves=True, num_outputs=1, saved=None, dtype=None):
         self._backward_fn = backward_fn
         self.next_functions = next_functions
         self._saves = saves
         self._saved = saved
         self._seq = next(_sequence)
         self._num_outputs = num_outputs
+        self._dtype = dtype  # the NumPy dtype of the output, which incoming gradients are cast to (or None)
 
     def name(self):
         return self._name
@@ -241,6 +243,7 @@ class _ExecutionEngine:
 engine = _ExecutionEngine()
 
 
+@_quiet.quiet_fp
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=True):
     """Propagate `grad_roots` from the `roots` edges through the graph, then run the callbacks queued
     during it (engine.queue_callback), in order.
@@ -331,7 +334,7 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
                 if child is None:
                     continue
                 if i < n_grads and grad_inputs[i] is not None:
-                    _add_to_buffer(buffers, child, nr, grad_inputs[i])
+                    _add_to_buffer(buffers, child, nr, _in_dtype(grad_inputs[i], child._dtype))
                 left = deps[child] - 1
                 deps[child] = left
                 if not left:
@@ -340,6 +343,14 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
     finally:
         state["enabled"] = enabled
     return results
+
+
+def _in_dtype(grad, np_dtype):
+    """A gradient cast to the dtype of the tensor it is for, as torch's engine does: an op that promoted
+    float32 with float64 sends a float64 gradient back to its float32 operand."""
+    if np_dtype is None or grad._data.dtype == np_dtype:
+        return grad
+    return grad.to(_dtype.from_numpy_dtype(np_dtype))
 
 
 def _add_to_buffer(buffers, node, nr, grad):

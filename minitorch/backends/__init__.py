@@ -1,4 +1,3 @@
-"""Device-specific kernels, for the few hot paths where NumPy-style array code is not enough.
-
-`backends.cuda` builds CUDA kernels from the `.cu` files in `backends/cuda/kernels/` on first use.
-Nothing here is imported by `import minitorch`; ops import a backend when they run on its device."""
+"""Device-specific code: `backends.meta` (the arrays of the meta device, imported with minitorch) and
+`backends.cuda`, which builds CUDA kernels from the `.cu` files in `backends/cuda/kernels/` on first use
+(imported only when an op runs on a GPU)."""

@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from ..backends.meta import MetaArray
+
 _state = {"cupy": None, "cupyx": None, "checked": False}
 
 
@@ -131,7 +133,7 @@ def _on_device_of(array):
     """A context in which `array`'s GPU is the current one, for ops on a GPU other than the current one
     (CuPy runs kernels and allocates results on the current GPU); a shared no-op for NumPy arrays and
     arrays already on the current GPU."""
-    if type(array) is np.ndarray:
+    if type(array) is np.ndarray or type(array) is MetaArray:
         return _NO_SWITCH
     index = array.device.id
     cp = _state["cupy"]

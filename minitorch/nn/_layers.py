@@ -6,17 +6,18 @@ import warnings
 
 import numpy as np
 
-from .. import _warnings
+from .. import _dtype, _warnings
 from .._creation import rand, zeros
 from .._device import array_module
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.grad_mode import no_grad
 from ..backends.cuda import ops as cuda_ops, uses_kernels
-from ..ops._core import broadcast_shapes, make, sum_to
+from ..ops._core import accumulator, broadcast_shapes, make, sum_to
 from ..ops.index import index_add
 from ..ops.inplace import inplace_variant
-from ..ops.pointwise import (_dtype_name, _sigmoid, _special, abs, clamp, erf, exp, gt, log, sigmoid, sign, tanh,
+from ..ops.pointwise import (_check_bool_subtraction, _dtype_name, _sigmoid, _special, abs, clamp, erf, exp, gt, log,
+                              sigmoid, sign, tanh,
                               where)
 from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax
 
@@ -86,8 +87,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     axes = (0,) + tuple(range(2, len(shape)))
     affine_shape = (channels,) + (1,) * (len(shape) - 2)
     if training:
-        count = input.numel() // channels
-        if count <= 1:
+        count = input.numel() // channels if channels else 0
+        if count == 0:  # an empty batch: nothing to normalise and no statistics to update, as in torch
+            out = input.clone()
+            out = out if weight is None else out * weight[0]
+            return out if bias is None else out + bias[0]
+        if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{_shape_str(shape)}")
         out = _normalize(input, "NativeBatchNormBackward0", shape, axes, weight, bias, affine_shape, eps)
@@ -323,8 +328,14 @@ def _check_reduction(reduction):
 
 
 def _reduce(loss, reduction):
-    """The elementwise loss (a tensor or an array) reduced as `reduction` says."""
-    return loss if reduction == "none" else loss.mean() if reduction == "mean" else loss.sum()
+    """The elementwise loss (a tensor or an array) reduced as `reduction` says (an array of half or bfloat16
+    accumulated in float32, as torch does)."""
+    if reduction == "none":
+        return loss
+    if isinstance(loss, Tensor):
+        return loss.mean() if reduction == "mean" else loss.sum()
+    total = loss.mean(dtype=accumulator(loss)) if reduction == "mean" else loss.sum(dtype=accumulator(loss))
+    return total.astype(loss.dtype, copy=False)
 
 
 def _grad_of_reduction(g, shape, reduction):
@@ -336,53 +347,69 @@ def _grad_of_reduction(g, shape, reduction):
 
 
 def _pointwise_loss(input, target, size_average, reduce, reduction):
-    """Reduction string and broadcast operands of an elementwise loss, with torch's size warning."""
+    """The reduction string and the operands of an elementwise loss broadcast to one shape, with torch's size
+    warning. Broadcasting first (torch's broadcast_tensors) makes a zero-dim target promote like a sized one."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape:
         _warnings.warn(f"Using a target size ({_shape_str(target.shape)}) that is different to the input size "
                        f"({_shape_str(input.shape)}). This will likely lead to incorrect results due to "
                        f"broadcasting. Please ensure they have the same size.")
-        broadcast_shapes(input.shape, target.shape)  # torch's error where they do not broadcast
-    return reduction
+        shape = broadcast_shapes(input.shape, target.shape)  # torch's error where they do not broadcast
+        input = input if input.shape == shape else input.expand(shape)
+        target = target if target.shape == shape else target.expand(shape)
+    return reduction, input, target
+
+
+def _float_difference(input, target, kernel):
+    """input - target as an array of their promoted dtype, which must be floating (torch's kernel error)."""
+    dt = _dtype.promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt.scalar_name}'")
+    return input._data.astype(dt.np, copy=False) - target._data.astype(dt.np, copy=False)
+
+
+def _in_dtype_of(grad, t):
+    """A gradient computed in the promoted dtype, cast to the dtype of the operand it is for."""
+    return grad if grad.dtype is t.dtype else grad.to(t.dtype)
 
 
 def _two_sided(input, target, data, name, reduction, local_grad):
-    """A loss node over (input, target) whose elementwise derivative wrt input is local_grad(diff) and
-    wrt target its negative."""
+    """A loss node over same-shaped (input, target) whose elementwise derivative wrt input is
+    local_grad(diff) and wrt target its negative."""
     shape = data.shape
 
     def backward(g):
         d = local_grad(input - target) * _grad_of_reduction(g, shape, reduction)
-        return (sum_to(d, input.shape) if input._requires_grad else None,
-                sum_to(-d, target.shape) if target._requires_grad else None)
+        return (_in_dtype_of(d, input) if input._requires_grad else None,
+                _in_dtype_of(-d, target) if target._requires_grad else None)
     return make(_reduce(data, reduction), name, (input, target), backward)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """(input - target)^2, reduced."""
-    reduction = _pointwise_loss(input, target, size_average, reduce, reduction)
+    reduction, input, target = _pointwise_loss(input, target, size_average, reduce, reduction)
     if weight is not None:
         return _reduce((input - target).pow(2) * weight, reduction)
-    diff = input._data - target._data
+    diff = _float_difference(input, target, "mse_cpu")
     return _two_sided(input, target, diff * diff, "MseLossBackward0", reduction, lambda d: 2 * d)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """|input - target|, reduced (built from sub, abs and mean/sum, as torch builds it)."""
-    reduction = _pointwise_loss(input, target, size_average, reduce, reduction)
+    reduction, input, target = _pointwise_loss(input, target, size_average, reduce, reduction)
     loss = (input - target).abs()
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
-    reduction = _pointwise_loss(input, target, size_average, reduce, reduction)
+    reduction, input, target = _pointwise_loss(input, target, size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
-    diff = input._data - target._data
+    diff = _float_difference(input, target, "smooth_l1_cpu")
     xp = array_module(diff)
     ad = xp.abs(diff)
     data = xp.where(ad < beta, 0.5 * diff * diff / beta, ad - 0.5 * beta).astype(diff.dtype, copy=False)
@@ -392,13 +419,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def _check_class_target(input, target, weight):
     """torch's checks of a class-index target against (N, C, ...) or (C,) scores."""
-    if input.dim() == 1 and target.dim() > 0 or input.dim() == 2 and target.dim() > 1:
+    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    if input.dim() == 1 and target.dim() > 1 or input.dim() == 2 and target.dim() > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.dim() >= 2 and (target.dim() == 0 or input.shape[0] != target.shape[0]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.dim() else 0}).")
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype_name(target.dtype)}")
-    if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
     if input.dim() > 2 and tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
         raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, got "
                            f"{list(target.shape)}")
@@ -421,7 +450,7 @@ def _nll(input, target, weight, ignore_index, reduction, name):
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
     safe = xp.where(valid, t, 0)
     w = xp.ones(scores.shape[-1], x.dtype) if weight is None else weight._data.astype(x.dtype)
-    row_w = xp.where(valid, w[safe], 0).astype(x.dtype)
+    row_w = xp.where(valid, w[safe], x.dtype.type(0)).astype(x.dtype)
     picked = xp.take_along_axis(scores, safe[..., None], axis=-1)[..., 0]
     loss = -picked * row_w
     total = row_w.sum()
@@ -450,6 +479,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target, weight)
+    if input.dim() == 1 and target.dim() == 1:  # unbatched scores with a one-element target
+        target = target.reshape(())
     if input.dim() <= 2:
         return _nll(input, target, weight, ignore_index, reduction, "NllLossBackward0")
     if input.dim() == 4:
@@ -470,6 +501,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 1 if input.dim() >= 2 else 0
+    if target.shape == input.shape and not target.is_floating_point():
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{_dtype_name(target.dtype)}")
     if uses_kernels(input._data) and target.shape != input.shape and input.numel():
         _check_class_target(input, target, weight)
         return _cross_entropy_kernel(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
@@ -530,9 +564,6 @@ def _cross_entropy_kernel(input, target, weight, ignore_index, reduction, label_
 
 
 def _cross_entropy_probabilities(input, logp, target, weight, reduction, label_smoothing, class_dim):
-    if not target.is_floating_point():
-        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
-                           f"{_dtype_name(target.dtype)}")
     classes = input.shape[class_dim]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / classes
@@ -559,9 +590,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_reduction(reduction)
     _check_same_size(input, target, "Using a target size ({}) that is different to the input size ({}) is "
                                     "deprecated. Please ensure they have the same size.")
-    x, t = input._data, target._data.astype(input._data.dtype)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {_dtype_name(target.dtype)} but expected {_dtype_name(input.dtype)}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_dtype_name(input.dtype)}'")
+    x, t = input._data, target._data
     xp = array_module(x)
-    if ((x < 0) | (x > 1)).any():
+    if not ((x >= 0) & (x <= 1)).all():  # nan fails too, as in torch
         raise RuntimeError("all elements of input should be between 0 and 1")
     with np.errstate(divide="ignore"):
         log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
@@ -592,7 +627,15 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_same_size(input, target, "Target size ({}) must be the same as input size ({})")
-    x, t = input._data, target._data.astype(input._data.dtype)
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{_dtype_name(input.dtype)}'")
+    if target.dtype is _dtype.bool:
+        _check_bool_subtraction(target, target)
+    if not target.is_floating_point():  # torch's result has the target's dtype, which integers cannot hold
+        raise RuntimeError(f"result type {_dtype_name(input.dtype)} can't be cast to the desired output type "
+                           f"{_dtype_name(target.dtype)}")
+    dt = _dtype.promote_types(input.dtype, target.dtype).np
+    x, t = input._data.astype(dt, copy=False), target._data.astype(dt, copy=False)
     xp = array_module(x)
     softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)  # log(1 + exp(-x))
     lw = 1 if pos_weight is None else 1 + (pos_weight._data - 1) * t
@@ -612,9 +655,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if target._requires_grad:
             sp = softplus(-input)
             gt_ = g * (-input + (0 if pos_weight is None else (pos_weight - 1) * sp))
-        return (sum_to(gi, input.shape) if gi is not None else None,
-                sum_to(gt_, target.shape) if gt_ is not None else None)
-    data = xp.broadcast_to(data, shape).astype(x.dtype)
+        return (_in_dtype_of(sum_to(gi, input.shape), input) if gi is not None else None,
+                _in_dtype_of(sum_to(gt_, target.shape), target) if gt_ is not None else None)
+    data = xp.broadcast_to(data, shape).astype(target._data.dtype)  # torch's result has the target's dtype
     return make(_reduce(data, reduction), "BinaryCrossEntropyWithLogitsBackward0", (input, target),
                 backward)
 
@@ -736,14 +779,15 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(data.max()) + 1
     if data.size:
-        if int(data.min()) < 0:
+        if (data < 0).any():
             raise RuntimeError("Class values must be non-negative.")
-        if int(data.max()) >= num_classes:
+        if (data >= num_classes).any():
             raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p along dim, eps)."""
+    """input / max(||input||_p along dim, eps); written into `out` when given (spectral norm updates its
+    u and v buffers in place so)."""
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
-    return input / denom
+    return input / denom if out is None else out.copy_(input / denom)

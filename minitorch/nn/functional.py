@@ -5,7 +5,7 @@ from .._device import array_module
 from ..autograd.grad_mode import no_grad
 from ..ops._core import make, sum_to
 from ..ops.inplace import inplace_variant
-from ..ops.linalg import _check_mm, matmul, mm_grads
+from ..ops.linalg import _check_mm, matmul, mm_grads, product
 from ..ops.pointwise import _dtype_name, relu as _relu, where
 from ._conv import (adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,  # noqa: F401
                     max_pool1d, max_pool2d, unfold)
@@ -129,7 +129,7 @@ def _addmm(bias, mat1, mat2):
 
     def backward(g):
         return (sum_to(g, bias.shape) if bias._requires_grad else None,) + mm_grads(g, mat1, mat2)
-    return make(mat1._data @ mat2._data + bias._data, "AddmmBackward0", (bias, mat1, mat2), backward)
+    return make(product(mat1._data, mat2._data) + bias._data, "AddmmBackward0", (bias, mat1, mat2), backward)
 
 
 def linear(input, weight, bias=None):
@@ -193,3 +193,13 @@ globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.
                                          torch_args=TORCH_ARGS.get(name))
                   for name in __all__ if name not in _NOT_ENTRIES})
 threshold.__name__ = threshold.__qualname__ = "_threshold"  # noqa: F405 (torch's F.threshold is its _threshold)
+
+# The functionals torch implements in C, and where torch keeps them: F.linear is torch._C._nn.linear, F.conv2d
+# is torch.conv2d (the same objects). minitorch offers them there too, and fx's generated code names them so.
+NATIVE_HOMES = {**dict.fromkeys(("linear", "gelu", "softplus", "softshrink", "one_hot", "avg_pool2d", "avg_pool3d",
+                                  "elu_", "hardtanh_", "leaky_relu_", "scaled_dot_product_attention"), "torch._C._nn"),
+                **dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                                 "conv_transpose3d", "conv_tbc", "avg_pool1d", "adaptive_avg_pool1d", "bilinear",
+                                 "relu_", "celu_", "selu_", "rrelu_", "threshold_", "prelu", "hardshrink",
+                                 "cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle",
+                                 "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"), "torch")}

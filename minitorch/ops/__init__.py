@@ -5,5 +5,6 @@ from . import convert, inplace, pointwise, reduce, shape
 from . import linalg
 from . import index, random
 from . import sorting
+from . import decompositions, norms
 
-MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting)
+MODULES = (pointwise, reduce, shape, convert, inplace, linalg, index, random, sorting, decompositions, norms)

@@ -1,7 +1,5 @@
 """What every op shares: wrapping a result (and recording its graph node), operand preparation with
 torch's type promotion and device checks, and `sum_to` for gradients of broadcast operands."""
-import warnings
-
 import numpy as np
 
 from .. import _dtype
@@ -11,11 +9,6 @@ from ..autograd.graph import _NODE_TYPES, gradient_edge, node_type
 
 _grad_state = grad_mode._state
 _wrap = Tensor._wrap
-
-# NumPy reports overflow, division by zero and invalid results (log(0), 0/0 ...) as RuntimeWarnings, where
-# torch quietly returns inf or nan. Silence them for computations in minitorch's own code only: the filter
-# costs nothing per op (unlike np.errstate) and leaves the user's NumPy code alone.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minitorch(\.|$)")
 
 
 def make(data, name, inputs, backward, saves=True):
@@ -44,7 +37,8 @@ def make(data, name, inputs, backward, saves=True):
                     saved = [(s, v[0] if (v := s._vc) else 0) for s in (inputs if saves is True else saves)
                              if s is not None]
                 out._grad_fn = (_NODE_TYPES.get(name) or node_type(name))(backward, tuple(
-                    gradient_edge(t) if t is not None else (None, 0) for t in inputs), saves is not False, 1, saved)
+                    gradient_edge(t) if t is not None else (None, 0) for t in inputs), saves is not False, 1, saved,
+                    data.dtype)
                 out._requires_grad = True
                 break
     return out
@@ -165,6 +159,17 @@ def broadcast_shapes(shape_a, shape_b):
 
 def _is_bf16(arr):
     return arr.dtype is _dtype.bfloat16.np
+
+
+def accumulator(data):
+    """The dtype torch accumulates half and bfloat16 arrays in (float32), or None for other dtypes: reductions,
+    scans and products of 2-byte floats round once at the end instead of at every step."""
+    return np.float32 if data.dtype == np.float16 or _is_bf16(data) else None
+
+
+def widened(data):
+    """`data` in its accumulation dtype (see accumulator): a float32 copy of half or bfloat16, else itself."""
+    return data if accumulator(data) is None else data.astype(np.float32)
 
 
 def as_tensor_arg(x, like):

@@ -3,12 +3,17 @@ import numpy as np
 
 from .. import _dtype
 from .._device import array_module
+from ..backends.meta import MetaArray
 from ..cuda import _on_device_of
 from ._core import make
 
 
 def _move(data, device):
-    """`data` on `device`: a host<->GPU transfer, or a GPU-to-GPU copy."""
+    """`data` on `device`: a host<->GPU transfer, a GPU-to-GPU copy, or to meta (shape and dtype only)."""
+    if device.type == "meta":
+        return MetaArray(data.shape, data.dtype)
+    if type(data) is MetaArray:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     if device.type == "cpu":
         return data if type(data) is np.ndarray else data.get()
     from ..cuda import _cupy

@@ -1,6 +1,7 @@
 """Indexing: `tensor[key]` reads and writes, and the gather/scatter family (gather, scatter, index_select,
 masked_fill, masked_select, nonzero, take ...). Reads follow torch step by step: ints select, slices
 slice, None unsqueezes (all views), and any tensor/list/bool indices then pick elements in one copy."""
+import collections.abc
 import math
 import operator
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from .. import _dtype, _warnings
 from .._device import array_module
+from ..backends.meta import has_data
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ._core import broadcast_shapes, check_same_device, make, sum_to
@@ -28,8 +30,8 @@ _ATOMIC_ADD_AS = {np.dtype(np.bool_): np.int32, np.dtype(np.uint8): np.int32, np
 def _add_at(target, key, values):
     """target[key] += values, adding once per occurrence of repeated indices."""
     xp = array_module(target)
-    if xp is np:
-        np.add.at(target, key, values)
+    if xp is np or not has_data(target):
+        xp.add.at(target, key, values)
         return
     from ..cuda import _cupyx
     wide = _ATOMIC_ADD_AS.get(target.dtype)
@@ -49,8 +51,8 @@ def _multiply_at(target, key, values):
     """target[key] *= values, once per occurrence of repeated indices. CuPy has no multiply.at: on cuda
     the products go in rounds, each over the first remaining occurrence of every index."""
     xp = array_module(target)
-    if xp is np:
-        np.multiply.at(target, key, values)
+    if xp is np or not has_data(target):
+        xp.multiply.at(target, key, values)
         return
     flat = xp.arange(target.size).reshape(target.shape)[key]
     values = xp.broadcast_to(xp.asarray(values, dtype=target.dtype), flat.shape).reshape(-1)
@@ -120,12 +122,12 @@ def _classify(item):
         return "int", int(item)
     if isinstance(item, Tensor):
         data = item._data
-    elif isinstance(item, (list, np.ndarray)):
-        data = np.asarray(item)
-        if data.size == 0 and isinstance(item, list):
-            data = data.astype(np.int64)
-    elif isinstance(item, str):
+    elif isinstance(item, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    elif isinstance(item, (list, np.ndarray, collections.abc.Sequence)):  # range, deque, array.array ...
+        data = np.asarray(item if isinstance(item, (list, np.ndarray)) else list(item))
+        if data.size == 0 and not isinstance(item, np.ndarray):
+            data = data.astype(np.int64)
     else:
         raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                          f"valid indices (got {type(item).__name__})")

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from .._device import array_module
+from .. import _warnings
 from .._tensor import Tensor
-from ._core import broadcast_shapes, make, sum_to
+from ._core import accumulator, broadcast_shapes, make, sum_to, widened
 from .pointwise import _dtype_name, mul
 
 # the C++ element type names that torch's mm/matmul dtype errors print
@@ -96,15 +96,33 @@ def _mT(t):
 
 
 # ----- the fixed-rank products --------------------------------------------------------------------------
-def dot(input, tensor):
-    _check_tensor("dot", "tensor", 2, tensor)
-    a, b = input._data, tensor._data
+def product(a, b):
+    """a @ b on arrays; half and bfloat16 operands are multiplied in float32 and the result rounded once, as
+    torch accumulates them (NumPy would return float32 for bfloat16)."""
+    if accumulator(a) is None:
+        return a @ b
+    return (widened(a) @ widened(b)).astype(a.dtype)
+
+
+def _dot(node, input, other):
+    a, b = input._data, other._data
     _check_dot(a, b)
 
     def backward(g):
-        return (g * tensor if input._requires_grad else None,
-                g * input if tensor._requires_grad else None)
-    return make(array_module(a).dot(a, b), "DotBackward0", (input, tensor), backward)
+        return (g * other if input._requires_grad else None,
+                g * input if other._requires_grad else None)
+    return make(product(a, b), node, (input, other), backward)
+
+
+def dot(input, tensor):
+    _check_tensor("dot", "tensor", 2, tensor)
+    return _dot("DotBackward0", input, tensor)
+
+
+def vdot(input, other):
+    """The dot product of two 1-D tensors, conjugating the first (which changes nothing for real ones)."""
+    _check_tensor("vdot", "other", 2, other)
+    return _dot("VdotBackward0", input, other)
 
 
 def mv(input, vec):
@@ -115,7 +133,7 @@ def mv(input, vec):
     def backward(g):
         return (outer(g, vec) if input._requires_grad else None,
                 mv(_mT(input), g) if vec._requires_grad else None)
-    return make(a @ b, "MvBackward0", (input, vec), backward)
+    return make(product(a, b), "MvBackward0", (input, vec), backward)
 
 
 def mm_grads(g, mat1, mat2):
@@ -134,7 +152,7 @@ def mm(input, mat2):
     _check_tensor("mm", "mat2", 2, mat2)
     a, b = input._data, mat2._data
     _check_mm(a, b)
-    return make(a @ b, "MmBackward0", (input, mat2), lambda g: mm_grads(g, input, mat2))
+    return make(product(a, b), "MmBackward0", (input, mat2), lambda g: mm_grads(g, input, mat2))
 
 
 def bmm(input, mat2):
@@ -145,7 +163,7 @@ def bmm(input, mat2):
     def backward(g):
         return (bmm(g, _mT(mat2)) if input._requires_grad else None,
                 bmm(_mT(input), g) if mat2._requires_grad else None)
-    return make(a @ b, "BmmBackward0", (input, mat2), backward)
+    return make(product(a, b), "BmmBackward0", (input, mat2), backward)
 
 
 def outer(input, vec2):
@@ -228,7 +246,7 @@ def _matmul(input, other, name):
     """The general product: 1-D operands become a row / column matrix, batch dims broadcast; the gradient
     of a broadcast operand is summed back to its shape."""
     a, b = input._data, other._data
-    out = a @ b
+    out = product(a, b)
 
     def backward(g):
         left = input if a.ndim > 1 else input.reshape(1, -1)
@@ -249,8 +267,14 @@ def _matrix_shape(shape, d1, d2):
     return shape[:-1] + (1,) + shape[-1:] if d1 == 1 else shape
 
 
-__all__ = ["matmul", "mm", "bmm", "dot", "mv", "outer", "ger"]
-ger = outer
+def ger(input, vec2):
+    """outer, under its deprecated name (with torch's warning)."""
+    _warnings.warn("torch.ger is deprecated and will be removed in a future PyTorch release. Use torch.outer "
+                   "instead.")
+    return outer(input, vec2)
+
+
+__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "ger"]
 _METHODS = {name: globals()[name] for name in __all__}
 _METHODS.update({
     "__matmul__": lambda self, other: matmul(self, other) if isinstance(other, Tensor) else NotImplemented,

@@ -6,10 +6,11 @@ import numpy as np
 
 from .. import _dtype
 from .._device import array_module
+from ..backends.meta import MetaArray
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ._core import (NUMPY1, SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
-                    sum_to)
+                    sum_to, widened)
 
 _grad_state = grad_mode._state
 
@@ -244,6 +245,12 @@ def remainder(input, other):
         gb = sum_to(-g * div(input, bt, rounding_mode="floor"), bt._data.shape) if bt._requires_grad else None
         return ga, gb
     return make(out, "RemainderBackward1", (input, bt), backward, (input, bt) if bt._requires_grad else ())
+
+
+def _rremainder(self, other):
+    """`number % tensor`, which torch does not differentiate."""
+    out = remainder(as_tensor_arg(other, self), self.detach())
+    return make(out._data, "NotImplemented", (self,), _not_differentiable("remainder"), saves=False)
 
 
 def fmod(input, other):
@@ -576,6 +583,18 @@ def _comparison(name, fn):
     return op
 
 
+def _recorded_comparison(op):
+    """`op` for its in-place form (`x.eq_(y)`): torch records a node with zero gradients there (EqBackward0
+    against a number, EqBackward1 against a tensor), because the result overwrites a tensor with history."""
+    def compare(input, other):
+        out = op(input, other)._data
+        if isinstance(other, Tensor):
+            return make(out, f"{op.__name__.capitalize()}Backward1", (input, other),
+                        lambda g: (_zeros_like(g), sum_to(_zeros_like(g), other._data.shape)), saves=False)
+        return make(out, f"{op.__name__.capitalize()}Backward0", (input,), lambda g: (_zeros_like(g),), saves=False)
+    return compare
+
+
 eq = _comparison("eq", lambda a, b: a == b)
 ne = _comparison("ne", lambda a, b: a != b)
 lt = _comparison("lt", lambda a, b: a < b)
@@ -657,13 +676,20 @@ def isfinite(input):
     return make(array_module(input._data).isfinite(input._data), "isfinite", (), None)
 
 
+def _check_same_dtype(input, other):
+    """isclose and allclose compare tensors of one dtype only (torch's error otherwise)."""
+    if isinstance(other, Tensor) and other._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{input.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+
+
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b, _ = binary(input, other)
-    return builtins.bool(array_module(a).allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_same_dtype(input, other)
     a, b, _ = binary(input, other)
+    a, b = widened(a), widened(b) if hasattr(b, "dtype") else b  # NumPy 1 cannot mix bfloat16 with its tolerances
     return make(array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), "isclose", (), None)
 
 
@@ -707,6 +733,8 @@ cosh = _unary_with_input("CoshBackward0", lambda xp, a: xp.cosh(a), lambda g, x:
 def _special(name, a):
     """math.erf or math.erfc elementwise (NumPy has neither; CuPy has both in cupyx.scipy.special)."""
     xp = array_module(a)
+    if type(a) is MetaArray:
+        return a.copy()
     if xp is not np:
         from ..cuda import _cupyx
         return getattr(_cupyx().scipy.special, name)(a).astype(a.dtype, copy=False)
@@ -795,6 +823,8 @@ def _value_operand(value, np_dtype):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
     a, b, c = _pointwise3(input, tensor1, tensor2)
+    if a.dtype == np.bool_:
+        raise _not_implemented("addcmul_cpu_out", a.dtype)
     out = a + _value_operand(value, a.dtype) * b * c
 
     def backward(g):
@@ -845,7 +875,7 @@ _METHODS.update({
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul, "__rmul__": mul,
     "__truediv__": div, "__rtruediv__": rdiv, "__floordiv__": floor_divide,
     "__rfloordiv__": lambda self, other: floor_divide(as_tensor_arg(other, self), self),
-    "__mod__": remainder, "__rmod__": lambda self, other: remainder(as_tensor_arg(other, self), self),
+    "__mod__": remainder, "__rmod__": _rremainder,
     "__pow__": pow, "__rpow__": _scalar_pow, "__neg__": neg, "__abs__": abs,
     "__pos__": positive, "__eq__": _eq_operator, "__ne__": _ne_operator, "__lt__": lt, "__le__": le,
     "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
@@ -860,8 +890,9 @@ _INPLACE = {"add_": add, "sub_": sub, "mul_": mul, "div_": div, "pow_": pow, "ne
             "subtract_": sub, "multiply_": mul, "divide_": div, "true_divide_": div, "negative_": neg,
             "bitwise_and_": bitwise_and, "bitwise_or_": bitwise_or, "bitwise_xor_": bitwise_xor,
             "bitwise_not_": bitwise_not, "logical_and_": logical_and, "logical_or_": logical_or,
-            "logical_xor_": logical_xor, "logical_not_": logical_not, "eq_": eq, "ne_": ne, "lt_": lt,
-            "le_": le, "gt_": gt, "ge_": ge, "tan_": tan, "atan_": atan, "asin_": asin, "acos_": acos,
+            "logical_xor_": logical_xor, "logical_not_": logical_not,
+            **{f"{op.__name__}_": _recorded_comparison(op) for op in (eq, ne, lt, le, gt, ge)},
+            "tan_": tan, "atan_": atan, "asin_": asin, "acos_": acos,
             "sinh_": sinh, "cosh_": cosh, "erf_": erf, "erfc_": erfc, "square_": square, "nan_to_num_": nan_to_num,
             "lerp_": lerp, "addcmul_": addcmul, "addcdiv_": addcdiv, "arctan_": atan, "arcsin_": asin,
             "arccos_": acos,

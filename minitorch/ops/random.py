@@ -20,14 +20,17 @@ def _fill(self, name, generator, draw):
     self (views see it) and record the zero-gradient node `name`. The in-place check comes before the draw,
     so a refused call leaves the generator as it was."""
     old = _old_value(self, copy=False) if check_inplace(self) else self
-    engine = generator_for(self.device, generator).engine
     xp = array_module(self._data)
-    if self.device.type == "cuda":
-        with xp.cuda.Device(self.device.index):
-            values = draw(engine, self.numel(), xp)
+    if self.device.type == "meta":  # nothing to draw
+        data = self._data.copy()
     else:
-        values = draw(engine, self.numel(), xp)
-    data = values.astype(self._data.dtype, copy=False).reshape(self._data.shape)
+        engine = generator_for(self.device, generator).engine
+        if self.device.type == "cuda":
+            with xp.cuda.Device(self.device.index):
+                values = draw(engine, self.numel(), xp)
+        else:
+            values = draw(engine, self.numel(), xp)
+        data = values.astype(self._data.dtype, copy=False).reshape(self._data.shape)
     return commit(self, make(data, name, (old,), lambda g: (_zeros_like(g),), saves=False))
 
 
@@ -93,6 +96,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{input.dtype.scalar_name}'")
     compute = np.float64 if input.dtype.name == "float64" else np.float32
     probs = input._data
+    if input.device.type == "meta":  # nothing to draw
+        return make(probs.copy(), "BernoulliBackward0", (input,), lambda g: (_zeros_like(g),), saves=False)
     xp = array_module(probs)
     engine = generator_for(input.device, generator).engine
     bad = xp.flatnonzero(~((probs >= 0) & (probs <= 1)))

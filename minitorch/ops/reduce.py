@@ -12,7 +12,7 @@ from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..backends.cuda import ops as cuda_ops, uses_kernels
-from ._core import make, normalize_dims
+from ._core import accumulator, make, normalize_dims, widened
 from .pointwise import _detached_or_live, _dtype_name, abs, eq, exp, maximum, minimum, ne, sign, where
 
 _grad_state = grad_mode._state
@@ -42,11 +42,6 @@ def _int_to_long(data, dtype):
     if dtype is not None:
         return data.astype(dtype.np)
     return data.astype(np.int64) if data.dtype.kind in "biu" else data
-
-
-def _accumulator(data):
-    """The dtype torch sums half and bfloat16 in (float32; NumPy would add bfloat16 in bfloat16), else None."""
-    return np.float32 if data.dtype in (np.float16, _dtype.bfloat16.np) else None
 
 
 def _check_grad_dtype(input, dtype):
@@ -100,33 +95,28 @@ def _numpy_names(fn):
     return op
 
 
-class _ValuesIndices(tuple):
-    """What torch.max(x, dim) and friends return (torch.return_types.<op>): a (values, indices) tuple
-    whose items are also the attributes `values` and `indices`."""
+class _ReturnType(tuple):
+    """What torch.max(x, dim), torch.linalg.qr and friends return (torch.return_types.<op>): a tuple whose
+    items are also attributes named by the class's `_fields` (values and indices, Q and R ...)."""
 
     __slots__ = ()
-    n_fields = n_sequence_fields = 2
+    _fields = ()
     n_unnamed_fields = 0
 
     def __new__(cls, sequence):
         return tuple.__new__(cls, sequence)
 
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
     def __repr__(self):
-        return f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        items = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{items})"
 
 
-def return_type(name):
-    """The torch.return_types.<name> class of a (values, indices) result."""
-    return type(name, (_ValuesIndices,), {"__slots__": (), "__module__": "torch.return_types",
-                                          "__qualname__": name})
+def return_type(name, fields=("values", "indices")):
+    """The torch.return_types.<name> class of a result with these named items."""
+    namespace = {"__slots__": (), "__module__": "torch.return_types", "__qualname__": name, "_fields": fields,
+                 "n_fields": len(fields), "n_sequence_fields": len(fields)}
+    namespace.update({field: property(lambda self, i=i: self[i]) for i, field in enumerate(fields)})
+    return type(name, (_ReturnType,), namespace)
 
 
 _MAX_RESULT, _MIN_RESULT = return_type("max"), return_type("min")
@@ -145,7 +135,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
             g = _unreduce(g, shape, axes, keepdim)
         return (_back_to(g.expand(shape), input),)  # a zero-dim gradient expands as it is
     name = "SumBackward0" if dim is None and not keepdim else "SumBackward1"
-    out = data.sum(axis=axes, keepdims=keepdim, dtype=_accumulator(data)).astype(data.dtype, copy=False)
+    out = data.sum(axis=axes, keepdims=keepdim, dtype=accumulator(data)).astype(data.dtype, copy=False)
     return make(out, name, (input,), backward, saves=False)
 
 
@@ -158,7 +148,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     axes = _axes(dim, data.ndim)
     count = math.prod(shape[a] for a in axes)
     if count:
-        out = data.mean(axis=axes, keepdims=keepdim, dtype=_accumulator(data)).astype(data.dtype, copy=False)
+        out = data.mean(axis=axes, keepdims=keepdim, dtype=accumulator(data)).astype(data.dtype, copy=False)
     else:
         out = array_module(data).full(data.sum(axis=axes, keepdims=keepdim).shape, np.nan, data.dtype)
 
@@ -177,7 +167,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     data = _int_to_long(input._data, dtype)
     shape = data.shape
     axes = _axes(dim, data.ndim)
-    result = make(data.prod(axis=axes, keepdims=keepdim), "ProdBackward0" if dim is None else "ProdBackward1",
+    out = data.prod(axis=axes, keepdims=keepdim, dtype=accumulator(data)).astype(data.dtype, copy=False)
+    result = make(out, "ProdBackward0" if dim is None else "ProdBackward1",
                   (input,), None)
     if result._grad_fn is not None:
         def backward(g):
@@ -223,7 +214,8 @@ def cumsum(input, dim, *, dtype=None):
     _check_grad_dtype(input, dtype)
     data = _int_to_long(input._data, dtype)
     d = _wrap_dim(dim, data.ndim)
-    out = array_module(data).cumsum(data, axis=d) if data.ndim else data.copy()
+    out = array_module(data).cumsum(data, axis=d, dtype=accumulator(data)).astype(data.dtype, copy=False) \
+        if data.ndim else data.copy()
 
     def backward(g):
         return (_back_to(_reverse_cumsum(g, d), input),)
@@ -235,7 +227,7 @@ def _reverse_cumsum(input, d):
     data = input._data
     if data.ndim:
         xp = array_module(data)
-        data = xp.flip(xp.cumsum(xp.flip(data, d), axis=d), d)
+        data = xp.flip(xp.cumsum(xp.flip(data, d), axis=d, dtype=accumulator(data)).astype(data.dtype), d)
     return make(data, "CumsumBackward0", (input,), lambda g: (cumsum(g, d),), saves=False)
 
 
@@ -379,10 +371,11 @@ def _moment(input, dim, unbiased, keepdim, correction, name):
     if dof <= 0:
         _warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
                        f"reduction factor (input numel divided by output numel).")
+    work = widened(data)
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # mean of an empty slice is nan, as in torch
-        deviation = data - data.mean(axis=axes, keepdims=True)
-        out = (deviation * deviation).sum(axis=axes, keepdims=keepdim) / data.dtype.type(dof)
+        deviation = work - work.mean(axis=axes, keepdims=True)
+        out = (deviation * deviation).sum(axis=axes, keepdims=keepdim) / work.dtype.type(dof)
     if name == "std":
         out = array_module(data).sqrt(out)
     out = out.astype(data.dtype, copy=False)
@@ -409,7 +402,7 @@ def _moment(input, dim, unbiased, keepdim, correction, name):
 @_numpy_names
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the maximum, so it never overflows."""
-    data = _float_data(input)
+    data = widened(_float_data(input))
     xp = array_module(data)
     shape = data.shape
     axes = _axes(dim, data.ndim)
@@ -422,7 +415,7 @@ def logsumexp(input, dim, keepdim=False):
         out = xp.log(xp.exp(data - top).sum(axis=axes, keepdims=True)) + top
     if not keepdim:
         out = out.reshape([s for i, s in enumerate(shape) if i not in axes])
-    result = make(out, "LogsumexpBackward0", (input,), None)
+    result = make(out.astype(_float_data(input).dtype, copy=False), "LogsumexpBackward0", (input,), None)
     if result._grad_fn is not None:
         result._grad_fn._backward_fn = lambda g: (_unreduce(g, shape, axes, keepdim) * exp(
             input - _unreduce(_detached_or_live(result), shape, axes, keepdim)),)
@@ -431,19 +424,18 @@ def logsumexp(input, dim, keepdim=False):
 
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm over `dim` (all elements by default): p = 'fro' or 2, 1, inf, -inf, 0 or any
-    other number, as torch.linalg.vector_norm computes it."""
+    other number, as torch.linalg.vector_norm computes it. Other string orders ('nuc') are matrix norms."""
+    if isinstance(p, str):
+        if p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2:
+            from .norms import matrix_norm  # norms.py builds on this module
+            return matrix_norm(input, p, list(range(input.ndim)) if dim is None else dim, keepdim, dtype=dtype)
+        p = 2
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_dtype_name(input.dtype)}")
-    if isinstance(p, str):
-        if p != "fro":
-            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-        if isinstance(dim, (tuple, list)) and len(dim) > 2:
-            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
-        p = 2
     if dtype is not None:
         input = input.to(dtype)
-    data = input._data
+    low, data = input._data.dtype, widened(input._data)
     xp = array_module(data)
     shape = data.shape
     axes = _axes(dim, data.ndim)
@@ -460,7 +452,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
         value = xp.sqrt((data * data).sum(axis=axes, keepdims=keepdim))
     else:
         value = (size ** data.dtype.type(p)).sum(axis=axes, keepdims=keepdim) ** data.dtype.type(1.0 / p)
-    result = make(value, "LinalgVectorNormBackward0", (input,), None)
+    result = make(value.astype(low, copy=False), "LinalgVectorNormBackward0", (input,), None)
     if result._grad_fn is not None:
         def backward(g):
             g = _unreduce(g, shape, axes, keepdim)
@@ -520,9 +512,10 @@ def _softmax(input, dim, dtype, log):
     if kernel:  # the row kernels of softmax.cu, over the softmax dim moved last
         out = xp.moveaxis(cuda_ops.softmax(xp.moveaxis(data, axes[0], -1), log), -1, axes[0])
     elif data.size:
-        shifted = data - data.max(axis=axes, keepdims=True)
+        work = widened(data)
+        shifted = work - work.max(axis=axes, keepdims=True)
         total = xp.exp(shifted).sum(axis=axes, keepdims=True)
-        out = shifted - xp.log(total) if log else xp.exp(shifted) / total
+        out = (shifted - xp.log(total) if log else xp.exp(shifted) / total).astype(data.dtype, copy=False)
     else:
         out = data.copy()
     result = make(out, "LogSoftmaxBackward0" if log else "SoftmaxBackward0", (input,), None)

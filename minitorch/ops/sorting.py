@@ -1,14 +1,17 @@
 """Sorting and selection (sort, argsort, msort, topk, kthvalue), unique, and multinomial sampling.
 
 Sorts are stable: equal elements keep their order (descending too), and nan counts as the largest value,
-as in torch. torch's topk and kthvalue pick among tied elements with a partial sort whose choice is not
-specified; these pick the first tied element, and `topk(sorted=False)` returns its elements sorted."""
+as in torch. On cpu, topk picks among tied elements exactly as torch's cpu kernel does, and returns them
+in its order (see _stl.py): pruning by magnitude then zeroes the same weights as torch. On cuda, and for
+kthvalue, the first tied element is picked."""
 import numpy as np
 
 from .._device import array_module
+from ..backends.meta import has_data
 from .._random import generator_for
 from .._tensor import Tensor, _wrap_dim
 from ._core import make
+from ._stl import order_keys, topk_order
 from .index import scatter
 from .pointwise import _dtype_name, _zeros_like
 from .reduce import return_type
@@ -73,11 +76,15 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     size = data.shape[d] if data.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
-    if data.ndim:
-        order = _stable_order(data, d, largest)
-        order = order[(slice(None),) * d + (slice(0, k),)]
-    else:
+    if not data.ndim:
         order = array_module(data).zeros((), np.int64)
+    elif isinstance(data, np.ndarray) and k:
+        rows_shape = np.moveaxis(data, d, -1).shape
+        rows = np.moveaxis(data, d, -1).reshape(-1, size)
+        picked = topk_order(order_keys(rows, largest), k, sorted)
+        order = np.moveaxis(picked.reshape(rows_shape[:-1] + (k,)), -1, d)
+    else:
+        order = _stable_order(data, d, largest)[(slice(None),) * d + (slice(0, k),)]
     values, indices = _selected(input, d, order, "TopkBackward0")
     return _TOPK_RESULT((values, indices))
 
@@ -143,6 +150,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if categories > 1 << 24:
         raise RuntimeError("number of categories cannot exceed 2^24")
     xp = array_module(data)
+    if not has_data(data):  # meta: the shape only, nothing drawn
+        return make(xp.empty(data.shape[:-1] + (num_samples,), np.int64), "multinomial", (), None)
     rows = data.reshape(-1, categories)
     if not replacement or num_samples == 1:
         if not bool((xp.isfinite(rows) & (rows >= 0)).all()):

@@ -1,4 +1,9 @@
 """torch.optim.Adam: adaptive moment estimation, with optional AMSGrad and decoupled weight decay."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
 from .._device import array_module
 from .._tensor import Tensor
 from ..backends.cuda import uses_kernels
@@ -17,9 +22,10 @@ class Adam(Optimizer):
     p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps). Weight decay adds weight_decay * p
     to g, or with decoupled_weight_decay (AdamW) scales p by 1 - lr * weight_decay first."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
-                 decoupled_weight_decay=False):
+    def __init__(self, params: Iterable[Any], lr: float | Tensor = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
         if isinstance(lr, Tensor):
             if foreach and not capturable:
                 raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")

@@ -3,18 +3,23 @@ per-parameter state, zero_grad, step hooks and state_dict / load_state_dict in t
 
 Subclasses implement `step`. They update `p._data` in place with NumPy/CuPy ufuncs (`out=`), walking large
 parameters in cache-sized slices (`foreach_slice`) so that the temporaries stay in cache."""
+from __future__ import annotations
+
 import functools
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from itertools import chain
+from typing import Any
 
 import numpy as np
 
 from .._dtype import float64, get_default_dtype
 from .._device import array_module
+from .._quiet import quiet_fp
 from .._tensor import Tensor
 from ..autograd import enable_grad
-from ..autograd.graph import add_hook
+from ..autograd.graph import RemovableHandle, add_hook
 from ..cuda import _on_device_of
 from ..nn.modules.module import _typename, reset_grads
 
@@ -84,7 +89,10 @@ def step_counter(value=0.0):
 
 
 def _with_step_hooks(step):
-    """Wrap a subclass's `step` so that the optimizer's step pre- and post-hooks run around it."""
+    """Wrap a subclass's `step` so that the optimizer's step pre- and post-hooks run around it (and NumPy's
+    floating-point warnings stay off, see minitorch/_quiet.py)."""
+    step = quiet_fp(step)
+
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         if self._in_step:  # a subclass's step calling super().step(): the hooks already ran
@@ -121,7 +129,7 @@ class Optimizer:
         if "step" in cls.__dict__:
             cls.step = _with_step_hooks(cls.__dict__["step"])
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self._optimizer_step_pre_hooks = None
         self._optimizer_step_post_hooks = None
@@ -155,7 +163,7 @@ class Optimizer:
                     text += f"    {key}: {group[key]}\n"
         return text + ")"
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters (a dict with "params" and optional hyper-parameters)."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
@@ -195,11 +203,11 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default), or to zeros in place."""
         reset_grads(chain.from_iterable(group["params"] for group in self.param_groups), set_to_none)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step (a subclass's job)."""
         raise NotImplementedError
 
@@ -224,15 +232,15 @@ class Optimizer:
                         g = array_module(g).ascontiguousarray(g)
                     yield p, g
 
-    def register_step_pre_hook(self, hook):
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """hook(optimizer, args, kwargs) runs before each step; it may return new (args, kwargs)."""
         return add_hook(self, "_optimizer_step_pre_hooks", hook)
 
-    def register_step_post_hook(self, hook):
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """hook(optimizer, args, kwargs) runs after each step."""
         return add_hook(self, "_optimizer_step_post_hooks", hook)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{'state': {index: per-parameter state}, 'param_groups': [{hyper-parameters, 'params': [indices]}]},
         parameters numbered in group order. The state tensors are the optimizer's own (not copies)."""
         index = {}
@@ -246,7 +254,7 @@ class Optimizer:
         state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load hyper-parameters and state saved by `state_dict`; state tensors move to each parameter's
         device (and floating dtype), except the `step` counters."""
         import copy

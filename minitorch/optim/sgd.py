@@ -1,4 +1,9 @@
 """torch.optim.SGD: stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
 from .._device import array_module
 from .._tensor import Tensor
 from ..backends.cuda import uses_kernels
@@ -11,8 +16,9 @@ class SGD(Optimizer):
     """g = grad (+ weight_decay * p);  with momentum: buf = momentum * buf + (1 - dampening) * g (buf = g on
     the first step) and g = buf, or g + momentum * buf with nesterov;  p -= lr * g."""
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(self, params: Iterable[Any], lr: float | Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:

@@ -12,7 +12,8 @@ from minitorch import nn
 
 def _random_tree(rng, depth=0):
     """A random nn.Module tree of Linear layers and Sequentials, with layers shared between branches."""
-    layers = [nn.Linear(rng.randint(1, 5), rng.randint(1, 5), bias=rng.random() < 0.7) for _ in range(rng.randint(1, 3))]
+    layers = [nn.Linear(rng.randint(1, 5), rng.randint(1, 5), bias=rng.random() < 0.7)
+              for _ in range(rng.randint(1, 3))]
     if depth < 2 and rng.random() < 0.6:
         layers.append(_random_tree(rng, depth + 1))
     layers += rng.sample(layers, rng.randint(0, len(layers)))  # the same objects again
@@ -49,7 +50,8 @@ def test_count_parameters_shared_and_trainable(ch01):
         for p in frozen:
             p.requires_grad_(False)
         unique = list(net.parameters())
-        check_equal(ch01.count_parameters(net), sum(p.numel() for p in unique), f"random network {case}: all parameters")
+        check_equal(ch01.count_parameters(net), sum(p.numel() for p in unique),
+                    f"random network {case}: all parameters")
         check_equal(ch01.count_parameters(net, trainable_only=True), sum(p.numel() for p in unique if p.requires_grad),
                     f"random network {case}: trainable parameters only")
 

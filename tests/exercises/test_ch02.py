@@ -51,7 +51,8 @@ def test_my_sequential_registers_and_runs_in_order(ch02):
         check_equal(_names(mine, names), _names(ref, names), f"{label}: (name, module) in _modules")
         check_equal([(n, names(m, mine)) for n, m in mine.named_modules()],
                     [(n, names(m, ref)) for n, m in ref.named_modules()], f"{label}: named_modules (name, module)")
-        check_equal([names(p) for p in mine.parameters()], [names(p) for p in ref.parameters()], f"{label}: parameters()")
+        check_equal([names(p) for p in mine.parameters()], [names(p) for p in ref.parameters()],
+                    f"{label}: parameters()")
         check_equal(len(mine), len(ref), f"len of {label}")
         check_equal([names(m) for m in mine], [names(m) for m in ref], f"iterating over {label}")
         x = torch.randn(2, 3)
@@ -197,7 +198,8 @@ def test_deep_mlp_registers_separate_layers(ch02):
     expected = [f"hidden.{i}.{kind}" for i in range(depth) for kind in ("weight", "bias")] + ["out.weight", "out.bias"]
     check_equal([n for n, _ in mlp.named_parameters()], expected, f"named_parameters of DeepMLP(depth={depth})")
     check_equal(len({id(layer) for layer in mlp.hidden}), depth, "number of different hidden layer objects")
-    check_equal(mlp.to(torch.float64).hidden[-1].weight.dtype, torch.float64, "dtype of the last hidden layer after .to(float64)")
+    check_equal(mlp.to(torch.float64).hidden[-1].weight.dtype, torch.float64,
+                "dtype of the last hidden layer after .to(float64)")
 
 
 @pytest.mark.exercise("ch02.4", points=1)

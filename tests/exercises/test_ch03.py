@@ -242,8 +242,8 @@ def test_train_accumulating_matches_the_intended_loop(ch03):
         data = TensorDataset(torch.randn(n, 3), torch.randn(n, 2))
         mine, ref = _twin_models(seed)
         label = f"{n} samples, batches of {batch_size}, accumulation_steps={k}"
-        opt_mine, opt_ref = CountingSGD(mine.parameters(), lr=0.1, momentum=0.5), torch.optim.SGD(ref.parameters(), lr=0.1,
-                                                                                                      momentum=0.5)
+        opt_mine = CountingSGD(mine.parameters(), lr=0.1, momentum=0.5)
+        opt_ref = torch.optim.SGD(ref.parameters(), lr=0.1, momentum=0.5)
         for p in mine.parameters():
             p.grad = torch.full_like(p, 100.0)  # left over from before: must not leak into the first step
         result = ch03.train_accumulating(mine, DataLoader(data, batch_size=batch_size), nn.MSELoss(), opt_mine, k)

@@ -253,5 +253,6 @@ def test_standardizer_no_history_and_to(ch04):
     check(not s.mean.requires_grad and s.mean.grad_fn is None, "mean after a call on an input that requires grad",
           expected="no grad_fn, requires_grad False", got=(s.mean.grad_fn, s.mean.requires_grad))
     s.to(torch.float64)
-    check_equal((s.mean.dtype, s.var.dtype), (torch.float64, torch.float64), "dtypes of mean and var after .to(float64)")
+    check_equal((s.mean.dtype, s.var.dtype), (torch.float64, torch.float64),
+                "dtypes of mean and var after .to(float64)")
     check_equal(s(torch.randn(3, 2, dtype=torch.float64)).dtype, torch.float64, "output dtype after .to(float64)")

@@ -86,7 +86,8 @@ def test_xavier(ch05):
         fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
         std = gain * math.sqrt(2 / (fan_in + fan_out))
         for name, uniform in (("xavier_uniform_", True), ("xavier_normal_", False)):
-            _check_distribution(_fill(ch05, name, shape, gain=gain), std, uniform, f"{name} on {shape}, gain={gain:.3g}")
+            _check_distribution(_fill(ch05, name, shape, gain=gain), std, uniform,
+                                f"{name} on {shape}, gain={gain:.3g}")
 
 
 @pytest.mark.exercise("ch05.2", points=2)

@@ -166,7 +166,8 @@ def test_random_hook_sequences(ch06):
             roll = rng.random()
             if roll < 0.45:
                 kind = rng.choice(["pre", "pre-kw", "fwd", "fwd-kw"])
-                effect = rng.choice({"pre": ["none", "wrap", "tuple"], "pre-kw": ["none", "kw"]}.get(kind, ["none", "on"]))
+                choices = {"pre": ["none", "wrap", "tuple"], "pre-kw": ["none", "kw"]}.get(kind, ["none", "on"])
+                effect = rng.choice(choices)
                 args = (kind, f"h{step}", effect, rng.random() < 0.3, kind.startswith("fwd") and rng.random() < 0.4)
                 handles.append((_register(mine, *args), _register(ref, *args)))
                 done.append(f"register {args}")

@@ -1,6 +1,5 @@
 """DistributedDataParallel and ZeroRedundancyOptimizer on real ranks, each compared with one process that
 trains on the whole batch (float64, so the only difference is the order of additions)."""
-import numpy as np
 from _harness import expect, report, start
 
 import minitorch as torch

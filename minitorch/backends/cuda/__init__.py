@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ...cuda import _cupy
+from ..meta import MetaArray
 
 KERNEL_DIR = Path(__file__).parent / "kernels"
 
@@ -28,7 +29,7 @@ C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 def uses_kernels(array):
     """Whether ops on `array` take these kernels: a cuda array of a dtype they are built for. Other dtypes
     (float16, bfloat16, integers) take the array-code (`xp`) path, on cuda as on cpu."""
-    return type(array) is not np.ndarray and array.dtype in C_TYPES
+    return type(array) is not np.ndarray and type(array) is not MetaArray and array.dtype in C_TYPES
 
 
 OPTIONS = ("-std=c++17",)

@@ -4,18 +4,24 @@ A Module keeps its state in three ordered dicts, filled by attribute assignment 
 `_parameters` (learnable tensors), `_buffers` (other tensors that belong to the state) and `_modules`
 (children). Everything else (iteration, `state_dict`, `to()`, `repr`) walks those dicts, never `__dict__`.
 See https://pytorch.org/docs/stable/generated/torch.nn.Module.html"""
+from __future__ import annotations
+
 import functools
 import itertools
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
+from ..._device import device as _Device
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.graph import RemovableHandle
 from ...utils.hooks import BackwardHook
 from ..parameter import Buffer, Parameter
+
+T = TypeVar("T", bound="Module")
 
 __all__ = ["register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_pre_hook", "register_module_backward_hook",
@@ -278,7 +284,7 @@ class Module:
         self._parameters[name] = _run_registration_hooks(_global_parameter_registration_hooks, self, name,
                                                          param)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module (or None), reachable as the attribute `name`."""
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
@@ -292,7 +298,7 @@ class Module:
             raise KeyError("module name can't be empty string \"\"")
         self._modules[name] = _run_registration_hooks(_global_module_registration_hooks, self, name, module)
 
-    def register_module(self, name, module):
+    def register_module(self, name: str, module: Module | None) -> None:
         """Alias for add_module."""
         self.add_module(name, module)
 
@@ -374,7 +380,7 @@ class Module:
     def _get_name(self):
         return type(self).__name__
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         """The submodule at the dotted path `target` ('' is self)."""
         if target == "":
             return self
@@ -412,11 +418,11 @@ class Module:
             raise AttributeError("`" + name + "` is not " + what)
         return value
 
-    def get_parameter(self, target):
+    def get_parameter(self, target: str) -> Parameter:
         """The Parameter at the dotted path `target` (e.g. 'net.0.weight')."""
         return self._get_member(target, "_parameters", "an nn.Parameter")
 
-    def get_buffer(self, target):
+    def get_buffer(self, target: str) -> Tensor:
         """The buffer at the dotted path `target`."""
         return self._get_member(target, "_buffers", "a buffer")
 
@@ -435,24 +441,26 @@ class Module:
                     memo.add(v)
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(name, Parameter) pairs: own parameters first, then each child's, names joined with '.'."""
         yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """The Parameters of named_parameters(), typically handed to an optimizer."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """(name, tensor) pairs for the buffers, persistent or not, in the order of named_parameters."""
         yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for the direct children, each module once."""
         memo = set()
         for name, module in self._modules.items():
@@ -460,7 +468,7 @@ class Module:
                 memo.add(module)
                 yield name, module
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
@@ -478,7 +486,7 @@ class Module:
                 yield from module.named_modules(memo, prefix + ("." if prefix else "") + name,
                                                 remove_duplicate)
 
-    def modules(self, remove_duplicate=True):
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
         for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
@@ -492,19 +500,19 @@ class Module:
             module.train(mode)
         return self
 
-    def eval(self):
+    def eval(self: T) -> T:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: T, requires_grad: bool = True) -> T:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None (default) or to zeros in place."""
         reset_grads(self.parameters(), set_to_none)
 
-    def apply(self, fn):
+    def apply(self: T, fn: Callable[[Module], None]) -> T:
         """Call fn(module) on every descendant (children first), then on self."""
         for module in self.children():
             module.apply(fn)
@@ -545,22 +553,22 @@ class Module:
             return t.to(device, dtype if t.is_floating_point() else None, non_blocking)
         return self._apply(convert)
 
-    def cuda(self, device=None):
+    def cuda(self: T, device: int | _Device | None = None) -> T:
         return self._apply(lambda t: t.cuda(device))
 
-    def cpu(self):
+    def cpu(self: T) -> T:
         return self._apply(lambda t: t.cpu())
 
     def type(self, dst_type):
         return self._apply(lambda t: t.type(dst_type))
 
-    def float(self):
+    def float(self: T) -> T:
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
-    def double(self):
+    def double(self: T) -> T:
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
-    def half(self):
+    def half(self: T) -> T:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def bfloat16(self):
@@ -572,7 +580,8 @@ class Module:
         return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     # ----- forward and hooks ------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """hook(module, args) -> None or new args (a non-tuple is wrapped), before forward. With
         with_kwargs: hook(module, args, kwargs) -> None or (new_args, new_kwargs)."""
         handle = _add_hook(self._forward_pre_hooks, hook, self._forward_pre_hooks_with_kwargs, prepend=prepend)
@@ -580,7 +589,8 @@ class Module:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
         return handle
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """hook(module, args, output) -> None or new output, after forward (with_kwargs: hook(module,
         args, kwargs, output)). always_call: also run when forward raises."""
         handle = _add_hook(self._forward_hooks, hook, self._forward_hooks_with_kwargs,
@@ -591,11 +601,11 @@ class Module:
             self._forward_hooks_always_called[handle.id] = True
         return handle
 
-    def register_full_backward_pre_hook(self, hook, prepend=False):
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_output) -> None or new grad_output, when the output gradients arrive."""
         return _add_hook(self._backward_pre_hooks, hook, prepend=prepend)
 
-    def register_full_backward_hook(self, hook, prepend=False):
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_input, grad_output) -> None or new grad_input, once the gradients with respect
         to the module's positional inputs are computed."""
         if self._is_full_backward_hook is False:
@@ -622,7 +632,8 @@ class Module:
         return full, non_full
 
     def _run_forward_pre_hooks(self, args, kwargs):
-        for hook_id, hook in itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items()):
+        # a snapshot, as torch takes: a hook may remove itself or register others for later calls
+        for hook_id, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -637,13 +648,13 @@ class Module:
         return args, kwargs
 
     def _forward_hooks_in_order(self):
-        """(hook_id, hook, with_kwargs, always_call) for the global then the local forward hooks."""
-        for hook_id, hook in _global_forward_hooks.items():
-            yield (hook_id, hook, hook_id in _global_forward_hooks_with_kwargs,
-                   hook_id in _global_forward_hooks_always_called)
-        for hook_id, hook in self._forward_hooks.items():
-            yield (hook_id, hook, hook_id in self._forward_hooks_with_kwargs,
-                   hook_id in self._forward_hooks_always_called)
+        """(hook_id, hook, with_kwargs, always_call) for the global then the local forward hooks, as they are
+        when the call starts (hooks added or removed by a hook take effect from the next call)."""
+        return [(hook_id, hook, hook_id in _global_forward_hooks_with_kwargs,
+                 hook_id in _global_forward_hooks_always_called)
+                for hook_id, hook in _global_forward_hooks.items()] + \
+            [(hook_id, hook, hook_id in self._forward_hooks_with_kwargs, hook_id in self._forward_hooks_always_called)
+             for hook_id, hook in self._forward_hooks.items()]
 
     def _call_impl(self, *args, **kwargs):
         """forward pre-hooks, backward-hook setup on the inputs, forward, forward hooks, backward-hook setup
@@ -744,7 +755,8 @@ class Module:
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args: Any, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
         """An OrderedDict of every parameter and persistent buffer by dotted name: this module's own
         entries, then each child's. Values are detached tensors sharing storage with the module (the
         Parameters themselves with keep_vars=True). `_metadata` records each module's `_version`."""
@@ -890,7 +902,7 @@ class Module:
         return _IncompatibleKeys(missing_keys, unexpected_keys)
 
     # ----- printing ---------------------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """Override to show the module's settings inside its repr, e.g. 'in_features=2, out_features=3'."""
         return ""
 

@@ -102,7 +102,8 @@ WRONG = {
         "with the non-persistent cache": {"predict_state_dict_keys": lambda: [
             f"blocks.{i}.{k}" for i in range(2) for k in ("scale", "steps", "cache", "_extra_state", "norm.weight",
                                                            "norm.bias", "norm.running_mean", "norm.running_var",
-                                                           "norm.num_batches_tracked")] + ["head.weight", "tied.weight"]},
+                                                           "norm.num_batches_tracked")]
+            + ["head.weight", "tied.weight"]},
     },
     "ch04.3": {
         "statistics as plain tensors": {"Standardizer": PlainTensors},

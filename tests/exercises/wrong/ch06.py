@@ -119,7 +119,8 @@ WRONG = {
     },
     "ch06.2": {
         "prepend ignored": {"predict_hook_order": lambda: ["A", "D", "C", "F", "G", "B", "I", "H"]},
-        "the container's hooks around nothing": {"predict_hook_order": lambda: ["D", "C", "G", "F", "A", "B", "I", "H"]},
+        "the container's hooks around nothing": {
+            "predict_hook_order": lambda: ["D", "C", "G", "F", "A", "B", "I", "H"]},
         "backward in forward order": {"predict_hook_order": lambda: ["A", "D", "C", "G", "F", "B", "H", "I"]},
     },
     "ch06.3": {

@@ -125,9 +125,10 @@ class RandomState:
 _SPECIAL = {
     "ndarray": ndarray, "ufunc": ufunc, "array": array, "asarray": asarray, "asanyarray": asarray,
     "asnumpy": asnumpy, "empty": empty, "empty_like": empty_like, "get_array_module": get_array_module,
-    "RawModule": RawModule,
+    "RawModule": RawModule, "get_default_memory_pool": _runtime.get_default_memory_pool,
+    "get_default_pinned_memory_pool": _runtime.get_default_pinned_memory_pool,
     "cuda": types.SimpleNamespace(Device=_runtime.Device, runtime=_runtime.runtime,
-                                  get_device_id=_runtime.getDevice),
+                                  get_device_id=_runtime.getDevice, MemoryPool=_runtime.MemoryPool),
     "random": types.SimpleNamespace(RandomState=RandomState),
     "lib": types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
         as_strided=lambda x, shape=None, strides=None: wrap(

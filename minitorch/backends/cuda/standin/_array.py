@@ -14,7 +14,7 @@ arrays do where that matters for correctness:
 import numpy as np
 
 from . import _api
-from ._runtime import Device, getDevice
+from ._runtime import Device, getDevice, track_allocation
 
 SYNCS = [0]
 """How many times the host waited for the GPU (read it through `standin.host_syncs()`)."""
@@ -129,11 +129,14 @@ class ndarray:
         self._a = _garbage(np.empty(shape, dtype, order=order))
         self._device = getDevice()
         self._owner = None
+        track_allocation(self._a, self._device)
 
     @classmethod
     def _new(cls, a):
         self = object.__new__(cls)
         self._a, self._device, self._owner = a, getDevice(), None
+        if a.base is None:
+            track_allocation(a, self._device)
         return self
 
     # ----- attributes --------------------------------------------------------------------------------

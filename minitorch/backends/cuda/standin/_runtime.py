@@ -2,6 +2,7 @@
 device as CUDA keeps it. There are DEVICE_COUNT devices, so that multi-GPU code paths run too."""
 import threading
 import types
+import weakref
 
 DEVICE_COUNT = 2
 """How many GPUs the stand-in pretends to have."""
@@ -42,10 +43,59 @@ def runtimeGetVersion():
     return 13000
 
 
+_TOTAL = 1 << 34  # bytes of memory each simulated GPU has
+_used = [0] * DEVICE_COUNT  # bytes held by live arrays, per device
+
+
+def track_allocation(array, device):
+    """Count `array`'s memory as used on `device` until the array is freed."""
+    _used[device] += array.nbytes
+    weakref.finalize(array, _free, device, array.nbytes)
+
+
+def _free(device, nbytes):
+    _used[device] -= nbytes
+
+
+def memGetInfo():
+    """(free, total) bytes of the current device."""
+    return _TOTAL - _used[getDevice()], _TOTAL
+
+
+class MemoryPool:
+    """cupy.cuda.MemoryPool as the default pool reports it: the bytes live arrays use on the current device
+    (the stand-in keeps no cache, so total equals used)."""
+
+    def used_bytes(self):
+        return _used[getDevice()]
+
+    total_bytes = used_bytes
+
+    def free_bytes(self):
+        return 0
+
+    def n_free_blocks(self):
+        return 0
+
+    def free_all_blocks(self, stream=None):
+        pass
+
+
+_pool, _pinned_pool = MemoryPool(), MemoryPool()
+
+
+def get_default_memory_pool():
+    return _pool
+
+
+def get_default_pinned_memory_pool():
+    return _pinned_pool
+
+
 runtime = types.SimpleNamespace(
     getDeviceCount=getDeviceCount, getDevice=getDevice, setDevice=setDevice, deviceSynchronize=deviceSynchronize,
     getDeviceProperties=getDeviceProperties, runtimeGetVersion=runtimeGetVersion, driverGetVersion=runtimeGetVersion,
-    CUDARuntimeError=CUDARuntimeError)
+    memGetInfo=memGetInfo, CUDARuntimeError=CUDARuntimeError)
 
 
 class Device:
