@@ -53,9 +53,9 @@ CASES = [
                                                                 2, output_size=[9]), [X3]),
     ("max_unpool2d", lambda L, x: L.nn.functional.max_unpool2d(*L.nn.functional.max_pool2d(x, 2, return_indices=True),
                                                                 2, output_size=(2, 3, 7, 7)), [X4]),
-    ("max_unpool3d", lambda L, x: L.nn.functional.max_unpool3d(*L.nn.functional.max_pool3d(x, 2, 2, 1,
-                                                                                         return_indices=True),
-                                                                2, 2, 1), [X5[:, :, :4, :4, :4]], [X5[:, :1, :4, :4, :4]]),
+    ("max_unpool3d", lambda L, x: L.nn.functional.max_unpool3d(
+        *L.nn.functional.max_pool3d(x, 2, 2, 1, return_indices=True), 2, 2, 1),
+     [X5[:, :, :4, :4, :4]], [X5[:, :1, :4, :4, :4]]),
 ]
 CASES = [c if len(c) == 4 else c + (c[2],) for c in CASES]
 
@@ -92,7 +92,7 @@ def test_fractional_max_pool_draws_torch_stream(torch, nd, shape, size, dtype):
         return getattr(lib.nn.functional, name + "_with_indices")(x, (2, 3, 2)[:nd], **kwargs)
     compare(torch, fn, data(shape, dtype, seed=4))
     compare(torch, with_indices, data(shape, dtype, seed=4))
-    small = (1, 2, 5, 4, 4)[:nd + 2]
+    small = (1, 2, 5, 5, 5)[:nd + 2]  # 3-D keeps one spare element per axis, as torch requires
     samples = minitorch.rand(1, 2, nd, dtype=minitorch.float64)
     check_grads(lambda L, x: getattr(L.nn.functional, name)(x, 2, output_size=(3, 3, 3)[:nd],
                                                            _random_samples=samples), data(small, seed=4))
@@ -181,6 +181,9 @@ def test_errors(torch):
                 outcome(F.adaptive_max_pool2d, lib.ones(4, 4), 2), outcome(F.adaptive_max_pool1d, x5[0], 2),
                 outcome(F.adaptive_avg_pool1d, x3, (2, 2)),
                 outcome(F.fractional_max_pool2d, lib.ones(2, 3, 4, 4), 2),
+                *[outcome(F.fractional_max_pool2d, lib.ones(2, 3, 4, 4), 2, size) for size in ((4, 2), (2, 4))],
+                *[outcome(F.fractional_max_pool3d, x5, 2, size) for size in ((3, 2, 2), (2, 3, 2), (2, 2, 3))],
+                outcome(F.fractional_max_pool2d, lib.ones(2, 3, 4, 4), 2, output_ratio=0.5),
                 outcome(F.max_unpool2d, lib.ones(1, 1, 2, 2), lib.zeros(1, 1, 2, 2, dtype=lib.long), 2,
                         output_size=(9, 9)),
                 outcome(F.max_unpool2d, lib.ones(1, 1, 2, 2), lib.full((1, 1, 2, 2), 20), 2),

@@ -204,5 +204,9 @@ def test_grouped_mm_errors(torch):
         offs = lib.tensor([2, 3, 6], dtype=lib.int32)
         return [outcome(F.grouped_mm, a, b), outcome(F.grouped_mm, a, b, offs=offs.long()),
                 outcome(F.grouped_mm, a, b, offs=offs, bias=lib.ones(3, 8)),
-                outcome(F.grouped_mm, a, b, offs=offs, out_dtype=lib.float64)]
+                outcome(F.grouped_mm, a, b, offs=offs, out_dtype=lib.float64),
+                outcome(F.grouped_mm, lib.ones(6, 3), lib.ones(3, 3, 3)),  # rows of 12 bytes
+                outcome(F.grouped_mm, a[:, ::2], lib.ones(3, 4, 8), offs=offs),  # no contiguous dimension
+                F.grouped_mm(a[:, :4], lib.ones(3, 4, 8), offs=offs).shape,  # a view of 16-byte aligned rows
+                F.grouped_mm(lib.ones(3, 4, 8), b.transpose(1, 2)).shape]  # column-major mat_b
     same(scenario, torch)

@@ -169,11 +169,12 @@ def test_layers_match_torch(torch):
                   (nn.Upsample(scale_factor=(1.5, 2.0), mode="bicubic"), x2), (nn.UpsamplingNearest2d(size=(3, 7)), x2),
                   (nn.UpsamplingBilinear2d(scale_factor=2), x2), (nn.Unfold((2, 3), padding=1), x2),
                   (nn.Fold(4, 2), lib.tensor(data((2, 8, 9), seed=7))), (nn.ConstantPad1d(2, 3.5), x1),
-                  (nn.ConstantPad2d((1, 2, 0, 1), -1.0), x2), (nn.ConstantPad3d(1, 0.5), x3), (nn.ZeroPad1d((1, 0)), x1),
-                  (nn.ZeroPad2d(1), x2), (nn.ZeroPad3d((1, 0, 0, 1, 1, 0)), x3), (nn.ReflectionPad1d(2), x1),
-                  (nn.ReflectionPad2d((1, 2, 2, 1)), x2), (nn.ReflectionPad3d(1), x3), (nn.ReplicationPad1d((3, 1)), x1),
-                  (nn.ReplicationPad2d(2), x2), (nn.ReplicationPad3d((1, 2, 0, 1, 2, 0)), x3),
-                  (nn.CircularPad1d(2), x1), (nn.CircularPad2d((1, 0, 2, 1)), x2), (nn.CircularPad3d(1), x3)]
+                  (nn.ConstantPad2d((1, 2, 0, 1), -1.0), x2), (nn.ConstantPad3d(1, 0.5), x3),
+                  (nn.ZeroPad1d((1, 0)), x1), (nn.ZeroPad2d(1), x2), (nn.ZeroPad3d((1, 0, 0, 1, 1, 0)), x3),
+                  (nn.ReflectionPad1d(2), x1), (nn.ReflectionPad2d((1, 2, 2, 1)), x2), (nn.ReflectionPad3d(1), x3),
+                  (nn.ReplicationPad1d((3, 1)), x1), (nn.ReplicationPad2d(2), x2),
+                  (nn.ReplicationPad3d((1, 2, 0, 1, 2, 0)), x3), (nn.CircularPad1d(2), x1),
+                  (nn.CircularPad2d((1, 0, 2, 1)), x2), (nn.CircularPad3d(1), x3)]
         return [(repr(m), sorted(getattr(type(m), "__constants__", [])), np.round(m(x).numpy(), 9).tolist())
                 for m, x in layers], [outcome(nn.CircularPad2d(1), x3)]
     same(scenario, torch)

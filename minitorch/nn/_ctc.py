@@ -7,16 +7,25 @@ import numpy as np
 from .._creation import tensor
 from .._device import array_module
 from .._tensor import Tensor
+from ..backends.meta import MetaDataError, has_data
 from ..ops._core import make
 from ..ops.pointwise import where
 
 __all__ = ["ctc_loss"]
 
 
+def _host(array):
+    """A NumPy copy of a cpu, cuda or meta array; zeros stand in for a meta array's values (meta data is taken
+    to be valid), so the recursion runs on them and only the shapes of its results are kept."""
+    if not has_data(array):
+        return np.zeros(array.shape, array.dtype)
+    return np.asarray(array.get() if array_module(array) is not np else array)
+
+
 def _lengths(value):
     """Per-sample lengths (a tensor or a sequence of ints) as an int64 array."""
     if isinstance(value, Tensor):
-        return value._data.reshape(-1).astype(np.int64)
+        return _host(value._data).reshape(-1).astype(np.int64)
     return np.asarray([value] if np.ndim(value) == 0 else list(value), dtype=np.int64)
 
 
@@ -118,7 +127,7 @@ def _ctc(log_probs, ext, skip, input_lengths, target_lengths, zero_infinity):
     produced `log_probs` (so it is right when log_probs come from log_softmax, as the docs require)."""
     data = log_probs._data
     xp = array_module(data)
-    lp = np.asarray(data.get() if xp is not np else data, dtype=np.float64)
+    lp = _host(data).astype(np.float64)
     alpha, beta, nll = _forward_backward(lp, ext, skip, input_lengths, target_lengths)
     infinite = np.isinf(nll)
     loss = np.where(infinite & zero_infinity, 0.0, nll)
@@ -153,8 +162,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                         "sequences of ints")
     unbatched = log_probs.dim() == 2
     lp_in = log_probs.unsqueeze(1) if unbatched else log_probs
-    t = targets._data.get() if array_module(targets._data) is not np else targets._data
-    t = np.asarray(t).astype(np.int64)
+    if not has_data(log_probs._data) and isinstance(input_lengths, Tensor):
+        raise MetaDataError("ctc_loss")  # torch's meta kernel, too, takes the lengths only as ints
+    t = _host(targets._data).astype(np.int64)
     if unbatched:
         t = t.reshape(1, -1)
     ins, outs = _lengths(input_lengths), _lengths(target_lengths)

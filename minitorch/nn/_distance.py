@@ -12,6 +12,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops._core import broadcast_shapes, make
 from ..ops.index import index_add
 from ..ops.pointwise import where
+from ..ops.reduce import vector_p_norm
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
 
@@ -32,7 +33,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """The p-norm of x1 - x2 + eps over the last dimension (of the broadcast shape)."""
-    return (x1 - x2 + eps).norm(p, max(x1.dim(), x2.dim()) - 1, keepdim=keepdim)
+    return vector_p_norm(x1 - x2 + eps, p, max(x1.dim(), x2.dim()) - 1, keepdim, node="NormBackward1")
 
 
 def pdist(input, p=2):

@@ -6,6 +6,7 @@ import numpy as np
 from .. import _warnings
 from .._creation import arange, zeros
 from .._device import array_module
+from ..backends.meta import has_data
 from .._tensor import Tensor
 from ..ops._core import make
 from ..ops.index import _add_at, index_add
@@ -20,12 +21,13 @@ def _bags(indices, offsets, include_last_offset, count, type_name):
     xp = array_module(indices)
     starts = offsets[:-1] if include_last_offset else offsets
     bags = starts.shape[0]
-    if offsets.shape[0] and int(offsets[0]) != 0:
-        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
-                           f"position 0. However, got {int(offsets[0])}\n[ {type_name}{{}} ]")
-    if offsets.shape[0] and int(offsets[-1]) > count:
-        raise RuntimeError(f"offsets[-1] can not be greater than input's length {count} but got offsets[-1] of "
-                           f"{int(offsets[-1])}")
+    if has_data(offsets) and offsets.shape[0]:  # meta offsets are taken as valid, as torch's meta kernel does
+        if int(offsets[0]) != 0:
+            raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
+                               f"from position 0. However, got {int(offsets[0])}\n[ {type_name}{{}} ]")
+        if int(offsets[-1]) > count:
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length {count} but got offsets[-1] of "
+                               f"{int(offsets[-1])}")
     return xp.searchsorted(starts, xp.arange(count), side="right") - 1, bags
 
 
@@ -84,11 +86,11 @@ def _embedding_bag(input, weight, offsets, mode, per_sample_weights, include_las
     w = weight._data
     xp = array_module(w)
     num, dim = w.shape
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
+    if has_data(idx) and idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")
     bag_of, bags = _bags(idx, offsets._data.astype(np.int64), include_last_offset, idx.shape[0], offsets.type())
     used = xp.ones(idx.shape, dtype=bool) if padding_idx is None else idx != (padding_idx % num)
-    counts = xp.bincount(bag_of[used], minlength=bags)[:bags].astype(w.dtype)
+    counts = xp.bincount(bag_of, weights=used.astype(w.dtype), minlength=bags)[:bags].astype(w.dtype)
     rows = w[idx]
     if per_sample_weights is not None:
         rows = rows * per_sample_weights._data[:, None]
@@ -96,14 +98,14 @@ def _embedding_bag(input, weight, offsets, mode, per_sample_weights, include_las
     sources = None  # max mode: the weight row each output value came from
     if mode == "max":
         sources = xp.zeros((bags, dim), dtype=np.int64)
-        for b in range(bags):
+        for b in range(bags if has_data(w) else 0):  # a meta bag has no values to pick from
             members = xp.nonzero(used & (bag_of == b))[0]
             if members.size:
                 chosen = members[rows[members].argmax(0)]  # the first maximum wins, per column
                 out[b] = rows[chosen, xp.arange(dim)]
                 sources[b] = idx[chosen]
     else:
-        _add_at(out, bag_of[used], rows[used])
+        _add_at(out, bag_of, xp.where(used[:, None], rows, 0))
         if mode == "mean":
             out = out / xp.maximum(counts, 1)[:, None]
     scale = xp.where(used, 1.0, 0.0).astype(w.dtype)

@@ -24,9 +24,28 @@ def _grouped(mat_a, mat_b, groups):
     return cat([mat_a[g] @ mat_b[:, lo:hi] for g, (lo, hi) in enumerate(groups)], 1)  # (G, M, K) x column blocks
 
 
+def _check_layout(mat):
+    """torch's grouped-GEMM layout rule: one of the last two dimensions is contiguous, and the other one's
+    stride is a multiple of 16 bytes."""
+    *_, rows, cols = mat.shape
+    *_, row_stride, col_stride = mat.stride()
+    if col_stride == 1 and row_stride >= max(1, cols):
+        leading = row_stride
+    elif row_stride == 1 and col_stride >= max(1, rows):
+        leading = col_stride
+    else:
+        raise RuntimeError(f"Invalid strides/sizes, got {list(mat.stride())} for strides and {list(mat.shape)} "
+                           f"for sizes")
+    if leading % (16 // mat.element_size()):
+        raise RuntimeError("strides should be multiple of 16 bytes")
+
+
 def grouped_mm(mat_a, mat_b, *, offs=None, bias=None, out_dtype=None):
     """Grouped matrix products: (G, M, K) @ (G, K, N) batch by batch; (M, K) x (G, K, N) with row groups of
-    mat_a; (M, K) x (K, N) with groups of K giving (G, M, N); (G, M, K) x (K, N) with column groups."""
+    mat_a; (M, K) x (K, N) with groups of K giving (G, M, N); (G, M, K) x (K, N) with column groups.
+    Unlike torch's kernels, float64 is accepted (for gradient checks)."""
+    _check_layout(mat_a)
+    _check_layout(mat_b)
     if bias is not None:
         raise RuntimeError("Bias not supported yet")
     if out_dtype is not None and out_dtype is not mat_a.dtype:

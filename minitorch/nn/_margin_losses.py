@@ -99,9 +99,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         raise RuntimeError("argument #2 'target' is out of range")
     listed = xp.cumprod(t >= 0, axis=1).astype(bool)  # the targets before the first -1
     safe = xp.where(listed, t, 0)
-    is_target = xp.zeros((nframe, dim), dtype=bool)
-    rows = xp.repeat(xp.arange(nframe)[:, None], dim, axis=1)
-    is_target[rows[listed], safe[listed]] = True
+    is_target = ((safe[:, :, None] == xp.arange(dim)) & listed[:, :, None]).any(1)  # (nframe, class)
     x_target = xp.take_along_axis(x, safe, axis=1)  # (nframe, k)
     z = 1 - x_target[:, :, None] + x[:, None, :]  # (nframe, k, i)
     active = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]

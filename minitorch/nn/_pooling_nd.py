@@ -15,6 +15,7 @@ import numpy as np
 from .._creation import rand
 from .._device import array_module
 from .._tensor import Tensor
+from ..backends.meta import has_data
 from ..ops._core import make
 from ..ops.index import _add_at
 from ..ops.pointwise import relu, sign
@@ -349,20 +350,25 @@ def _fractional(input, kernel_size, output_size, output_ratio, random_samples, n
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
     size = tuple(input.shape[-nd:])
     if output_size is None:
-        if nd == 2 and isinstance(output_ratio, (tuple, list)) and len(output_ratio) > 2:
+        if nd == 2 and len(output_ratio) > 2:  # torch's len() here refuses a lone number (a TypeError) too
             raise ValueError(f"{name} requires output_ratio to either be a single Int or tuple of Ints.")
         ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,)
         ratio = ratio * nd if len(ratio) == 1 else ratio
         output_size = tuple(int(size[a] * ratio[a]) for a in range(nd))
     out, k = _ntuple(output_size, nd), _ntuple(kernel_size, nd)
-    for a in range(nd):
-        if out[a] + k[a] - 1 > size[a]:
-            raise RuntimeError(f"{name}_out(): pool size {k[a]} and output size {out[a]} are too large for input "
-                               f"size {size[a]}")
+    # torch's checks: 2-D allows windows that just fit (H then W), 3-D wants one spare element (T, W, H)
+    checks = [(0, "height"), (1, "width")] if nd == 2 else [(0, "time"), (2, "width"), (1, "height")]
+    for a, label in checks:
+        if out[a] + k[a] - 1 > size[a] - (nd == 3):
+            raise RuntimeError(f"{name}{'()' if nd == 2 else '_out()'}: pool {label} {k[a]} too large relative to "
+                               f"input {label} {size[a]}")
     if random_samples is None:
         batch = 1 if input.dim() == nd + 1 else input.shape[0]
         random_samples = rand(batch, input.shape[-nd - 1], nd, dtype=input.dtype, device=input.device)
-    samples = np.asarray(random_samples.cpu()._data).reshape(-1, nd)
+    if has_data(random_samples._data):
+        samples = np.asarray(random_samples.cpu()._data).reshape(-1, nd)
+    else:  # meta samples have no values: any valid windows give the output's shape
+        samples = np.zeros((math.prod(random_samples.shape[:-1]), nd), dtype=random_samples._data.dtype)
     # torch pairs the samples with the axes last-first for 2-D (W, H) and first-first for 3-D (T, H, W)
     order = (1, 0) if nd == 2 else (0, 1, 2)
     axes = [_fractional_axis(samples[:, order[a]], size[a], out[a], k[a]) for a in range(nd)]

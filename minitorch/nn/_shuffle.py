@@ -91,7 +91,11 @@ def _not_differentiable(g):
 
 
 def native_channel_shuffle(input, groups):
-    """channel_shuffle without a derivative (torch's native kernel defines none)."""
+    """channel_shuffle without a derivative on cpu (torch's cpu kernel defines none); on other devices torch
+    composes it of views, a permute and a copy, which differentiate as usual."""
     _check_groups(input, groups)
+    if input.device.type != "cpu":
+        n, c = input.shape[:2]
+        return input.view(n, groups, c // groups, -1).permute(0, 2, 1, 3).contiguous().reshape(input.shape)
     return make(_shuffle_channels(input._data, groups), "torch::autograd::NotImplemented", (input,),
                 _not_differentiable, saves=False)
