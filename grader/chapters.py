@@ -33,6 +33,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "exercise(id, points=1): the graded exercise (e.g. 'ch01.2') this test checks")
+    config.addinivalue_line("markers", "time_limit(seconds): this graded test may run longer than the grader's "
+                                       "--test-timeout (it starts processes, see grader.multirank)")
     if config.getoption("target") == "exercises":
         guard_solutions(config.rootpath / "solutions")
 

@@ -2,8 +2,9 @@
 
 Nothing here imports student code. The tests run in a worker process (pytest with grader.chapters and
 grader.plugin) that reports each event through a signed pipe (grader.channel). A test that runs past the
-time limit is stopped by killing the worker's whole process group, which no `except` clause can catch;
-the test is marked as stopped and a fresh worker runs the tests that are left. Titles and the points of
+time limit (--test-timeout, or its own longer `time_limit` marker) is stopped by killing the worker's whole
+process group, which no `except` clause can catch; the test is marked as stopped and a fresh worker runs the
+tests that are left. Titles and the points of
 tests that never ran come from reading the files with `ast`."""
 import ast
 import collections
@@ -34,6 +35,7 @@ class Check:
     name: str
     chapters: list = field(default_factory=list)
     extra: bool = False  # from --extra-tests
+    limit: float | None = None  # its own time limit (a time_limit marker), when longer than --test-timeout
     status: str | None = None  # passed, failed, todo, error, skipped; None until it reports
     message: str = ""
 
@@ -116,7 +118,8 @@ class _Run:
         if event == "collected" and record["nodeid"] not in self.checks:
             extra = self.extra_folder is not None and Path(record["file"]).resolve().is_relative_to(self.extra_folder)
             self.checks[record["nodeid"]] = Check(record["nodeid"], record["exercise"], int(record["points"]),
-                                                  record["doc"] or _words(record["nodeid"]), record["chapters"], extra)
+                                                  record["doc"] or _words(record["nodeid"]), record["chapters"], extra,
+                                                  limit=record.get("limit"))
         elif event == "collect-error":
             self.collect_errors.append(record)
         elif event == "start":
@@ -134,6 +137,11 @@ class _Run:
 
     def pending(self):
         return [c for c in self.checks.values() if c.status is None]
+
+    def time_limit(self, nodeid, per_test_timeout):
+        """The seconds test `nodeid` may run: --test-timeout, or its own longer limit."""
+        check = self.checks.get(nodeid)
+        return max(per_test_timeout, check.limit or 0.0) if check is not None else per_test_timeout
 
 
 def _kill_group(process):
@@ -166,7 +174,8 @@ def _run_worker(command, root, env, key, skip, run, per_test_timeout, deadline, 
         now = time.monotonic()
         if run.current != last:
             last, started = run.current, now
-        limit = deadline if run.current is None else min(deadline, started + per_test_timeout)
+        limit = deadline if run.current is None else min(deadline, started + run.time_limit(run.current,
+                                                                                           per_test_timeout))
         if now >= limit:
             outcome = "deadline" if limit == deadline else "stopped"
             _kill_group(process)
@@ -213,16 +222,17 @@ def run_tests(root, target, files, per_test_timeout=10.0, timeout=900.0, extra_f
         stuck = run.checks.get(run.current)
         if outcome == "done" or stuck is None or outcome == "deadline":
             break
+        seconds = run.time_limit(stuck.nodeid, per_test_timeout)
         chapter = next(iter(stuck.chapters), None)
         if chapter and run.imports.get(chapter) == "start":  # the chapter's import itself hung or crashed
-            why = (f"importing {target}/{chapter}_*.py did not finish within {per_test_timeout:g} s"
+            why = (f"importing {target}/{chapter}_*.py did not finish within {seconds:g} s"
                    if outcome == "stopped" else f"the test process exited while importing {target}/{chapter}_*.py")
             for check in run.pending():
                 if chapter in check.chapters:
                     check.status, check.message = "error", why
         elif outcome == "stopped":
             stuck.status = "failed"
-            stuck.message = f"stopped after {per_test_timeout:g} s: it did not finish (an infinite loop?)"
+            stuck.message = f"stopped after {seconds:g} s: it did not finish (an infinite loop?)"
         else:
             stuck.status, stuck.message = "failed", "the test process exited during this check (os._exit, a crash?)"
         if not run.pending():

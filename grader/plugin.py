@@ -58,9 +58,11 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = keep
     for item in keep:
         marker = item.get_closest_marker("exercise")
+        limit = item.get_closest_marker("time_limit")
         _emit(event="collected", nodeid=item.nodeid, exercise=str(marker.args[0]),
               points=marker.kwargs.get("points", 1), doc=_first_line(getattr(item.obj, "__doc__", "")),
-              chapters=chapters.chapters_of(item), file=str(item.path))
+              chapters=chapters.chapters_of(item), file=str(item.path),
+              limit=float(limit.args[0]) if limit is not None and limit.args else None)
 
 
 def pytest_collectreport(report):

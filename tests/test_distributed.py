@@ -10,6 +10,8 @@ import pytest
 
 import minitorch
 import minitorch.distributed as dist
+from minitorch.datasets import load_digits
+from minitorch.examples.train_digits import BATCH_SIZE
 from minitorch.utils.data import DistributedSampler
 
 from ._mpi_jobs import mpiexec, results, run, run_job
@@ -83,8 +85,15 @@ def test_launcher_runs_the_ddp_example(tmp_path):
                                "minitorch.examples.train_digits_ddp", "--epochs", "2", "--loss-log", str(log)], 240)
     assert status == 0, err
     assert "rank 1: epoch 2/2 train loss" in out and "mlp on 2 ranks: test accuracy" in out
-    losses = json.loads(log.read_text())["losses"]
+    logged = json.loads(log.read_text())
+    losses = logged["losses"]
     assert len(losses) == 2 and all(len(per_rank) == 2 and per_rank[1] < per_rank[0] for per_rank in losses)
+    share = -(-len(load_digits(train=True)[1]) // 2)  # each rank's share of an epoch, padded as the sampler does
+    steps = -(-share // (BATCH_SIZE // 2))
+    assert [len(per_rank) for per_rank in logged["step_losses"]] == [2 * steps, 2 * steps]
+    for epoch_losses, step_losses in zip(losses, logged["step_losses"]):  # the epoch's mean, over the last batch too
+        sizes = [BATCH_SIZE // 2] * (steps - 1) + [share - (steps - 1) * (BATCH_SIZE // 2)]
+        assert sum(s * loss for s, loss in zip(sizes, step_losses[:steps])) / share == pytest.approx(epoch_losses[0])
 
 
 def test_launcher_environment_and_failure_status(tmp_path):
@@ -99,6 +108,16 @@ def test_launcher_environment_and_failure_status(tmp_path):
     lines = sorted(line for line in out.splitlines() if line.startswith(("0 ", "1 ")))
     assert lines == ["0 0 2 2 127.0.0.1 29500 ['a', '--flag']", "1 1 2 2 127.0.0.1 29500 ['a', '--flag']"]
     assert status == 5 and "the job failed with exit status 5" in err
+
+
+def test_launcher_gives_each_process_one_thread_as_torchrun(monkeypatch):
+    from minitorch.distributed.run import command, parse_args
+    monkeypatch.setattr("minitorch.distributed.run.find_mpiexec", lambda: "mpiexec")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert " -genv OMP_NUM_THREADS 1 " in " ".join(command(parse_args(["--nproc-per-node", "2", "x.py"])))
+    assert "OMP_NUM_THREADS" not in command(parse_args(["--nproc-per-node", "1", "x.py"]))
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice is kept (mpiexec passes the environment on)
+    assert "OMP_NUM_THREADS" not in command(parse_args(["--nproc-per-node", "2", "x.py"]))
 
 
 def test_worker_environment_from_slurm_and_mpich():

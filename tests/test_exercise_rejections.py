@@ -6,12 +6,18 @@
   fails at least one of the exercise's tests.
 - No class or function copied from the chapter's notebook passes an exercise that asks for a class or
   a function: each candidate, put in place of the exercise's object, fails at least one test.
-- The answers of the "predict, then check" items are what PyTorch itself gives."""
+- The answers of the "predict, then check" items are what PyTorch itself gives.
+
+Chapters whose graded tests run the answers on several processes (a `PLAN`, see grader.multirank) have every
+namespace used below answered in one launch, before the first of their tests here."""
 import ast
+import functools
 import importlib
+import importlib.util
 import inspect
 import json
 import re
+import tempfile
 import types
 from pathlib import Path
 
@@ -20,7 +26,8 @@ import pytest
 from tests.exercises.wrong import solution
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTERS = [1, 2, 3, 4, 5, 6, 11]
+CHAPTERS = [1, 2, 3, 4, 5, 6, 11, 12]
+_NOTEBOOK_MODULES = tempfile.TemporaryDirectory(prefix="notebook-definitions-")
 
 
 def graded_tests(chapter):
@@ -55,8 +62,20 @@ def failures(tests, chapter_namespace):
     return found
 
 
+@functools.cache
+def _answered_together(chapter):
+    """For a chapter with a PLAN: run the jobs of every namespace the tests below use, in one launch."""
+    plan = getattr(importlib.import_module(f"tests.exercises.test_ch{chapter:02d}"), "PLAN", None)
+    if plan is not None:
+        plan.prefetch([namespace(chapter)] + [namespace(chapter, wrong) for answers in wrong_answers(chapter).values()
+                                              for wrong in answers.values()]
+                      + [candidate for _, _, candidate in _notebook_candidates(chapter)])
+    return True
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_reference_solutions_pass_in_process(chapter):
+    _answered_together(chapter)
     for exercise, tests in graded_tests(chapter).items():
         assert failures(tests, namespace(chapter)) == [], exercise
 
@@ -74,14 +93,16 @@ WRONG_CASES = [(chapter, exercise, label) for chapter in CHAPTERS
 
 @pytest.mark.parametrize("chapter, exercise, label", WRONG_CASES, ids=[f"{e}: {w}" for _, e, w in WRONG_CASES])
 def test_wrong_answer_is_rejected(chapter, exercise, label):
+    _answered_together(chapter)
     tests = graded_tests(chapter)[exercise]
     assert failures(tests, namespace(chapter, wrong_answers(chapter)[exercise][label])), \
         f"{exercise}: the wrong answer '{label}' passes every test"
 
 
+@functools.cache
 def _notebook_definitions(chapter):
     """The chapter notebook's top-level classes and functions, defined (with the notebook's imports) in a
-    fresh namespace: {name: object}."""
+    module file of their own, so that other processes can import them too: {name: object}."""
     path = next((REPO / "notebooks").glob(f"{chapter:02d}_*.ipynb"))
     imports, definitions = [], []
     for cell in json.loads(path.read_text())["cells"]:
@@ -93,9 +114,13 @@ def _notebook_definitions(chapter):
                 imports.append(node)
             elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 definitions.append(node)
-    scope = {}
-    exec(compile(ast.Module(body=imports + definitions, type_ignores=[]), str(path), "exec"), scope)
-    return {node.name: scope[node.name] for node in definitions}
+    name = f"notebook{chapter:02d}_definitions"
+    module_path = Path(_NOTEBOOK_MODULES.name) / f"{name}.py"
+    module_path.write_text(ast.unparse(ast.Module(body=imports + definitions, type_ignores=[])))
+    spec = importlib.util.spec_from_file_location(name, module_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {node.name: getattr(module, node.name) for node in definitions}
 
 
 def _exercise_objects(chapter):
@@ -111,17 +136,24 @@ def _exercise_objects(chapter):
     return found
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_no_notebook_definition_passes_an_exercise(chapter):
+def _notebook_candidates(chapter):
+    """(exercise, notebook definition's name, the solutions with it in place of the exercise's object) for
+    each notebook class put in place of an exercise's class, and function in place of a function."""
     notebook = _notebook_definitions(chapter)
-    tests = graded_tests(chapter)
-    passing = []
+    found = []
     for exercise, name in _exercise_objects(chapter).items():
         wanted = inspect.isclass(getattr(solution(chapter), name))
-        for candidate_name, candidate in notebook.items():
-            if inspect.isclass(candidate) == wanted and not failures(tests[exercise],
-                                                                     namespace(chapter, {name: candidate})):
-                passing.append((exercise, candidate_name))
+        found += [(exercise, candidate_name, namespace(chapter, {name: candidate}))
+                  for candidate_name, candidate in notebook.items() if inspect.isclass(candidate) == wanted]
+    return found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_notebook_definition_passes_an_exercise(chapter):
+    _answered_together(chapter)
+    tests = graded_tests(chapter)
+    passing = [(exercise, candidate_name) for exercise, candidate_name, candidate in _notebook_candidates(chapter)
+               if not failures(tests[exercise], candidate)]
     assert passing == []
 
 
@@ -144,7 +176,17 @@ PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorc
     5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
     6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
     11: ("predict_graph", [], lambda s: _torch_graph(s["torch"])),
+    12: ("predict_shards", [], lambda s: _torch_shards(s["torch"])),
 }
+
+
+def _torch_shards(torch):
+    """The chapter-12 cases dealt by torch.utils.data.DistributedSampler."""
+    cases = {"10 items, 3 ranks": (10, 3, False), "10 items, 3 ranks, drop_last": (10, 3, True),
+             "2 items, 4 ranks": (2, 4, False)}
+    sampler = torch.utils.data.DistributedSampler
+    return {case: [list(sampler(range(items), num_replicas=n, rank=r, shuffle=False, drop_last=drop))
+                   for r in range(n)] for case, (items, n, drop) in cases.items()}
 
 
 def _torch_graph(torch):

@@ -11,6 +11,8 @@ import pytest
 from grader.__main__ import main
 from grader.grade import grade, solutions_uses
 
+from ._mpi_jobs import mpiexec
+
 REPO = Path(__file__).resolve().parent.parent
 
 STUB_01 = '''
@@ -343,3 +345,137 @@ def test_real_chapters_solutions_full_and_stubs_todo():
     stubs = grade(REPO, "exercises").rows
     assert {row.id: row.status for row in stubs} == {row.id: "todo" for row in solutions}
     assert sum(row.earned for row in stubs) == 0
+
+
+# ----- checks that run the student's code on several processes (grader.multirank) ------------------------
+RANK_NAMES = ["forged", "raised", "mismatched", "peeked", "hung", "summed"]
+STUB_03 = "".join(f'''
+def {name}(x):
+    """Sum x over the ranks, in place."""
+    raise NotImplementedError("ch03.{i}: all-reduce x")
+''' for i, name in enumerate(RANK_NAMES, 1))
+SOLUTION_03 = "import minitorch.distributed as dist\n" + "".join(f'''
+def {name}(x):
+    """Sum x over the ranks, in place."""
+    dist.all_reduce(x)
+''' for name in RANK_NAMES)
+STUDENT_03 = '''
+import importlib
+import json
+import os
+
+import minitorch.distributed as dist
+
+
+def forged(x):
+    """Writes 'results' into every inherited descriptor and prints them; sums nothing."""
+    for fd in range(3, 64):
+        for rank in range(2):
+            line = json.dumps({"rank": rank, "event": "end", "job": "?", "outcome": {"value": [3.0, 3.0]}})
+            try:
+                os.write(fd, ("0" * 64 + " " + line + "\\n").encode())
+            except OSError:
+                pass
+    print("0" * 64, json.dumps({"rank": 0, "event": "done"}))
+
+
+def raised(x):
+    if dist.get_rank() == 1:
+        raise ValueError("rank one gives up")
+    dist.all_reduce(x)
+
+
+def mismatched(x):
+    if dist.get_rank() == 1:
+        dist.broadcast(x, src=0)
+    else:
+        dist.all_reduce(x)
+
+
+def peeked(x):
+    importlib.import_module("sol" + "utions.ch03_fake")
+
+
+def hung(x):
+    while dist.get_rank() == 0:
+        try:
+            pass
+        except BaseException:
+            pass
+    dist.all_reduce(x)
+
+
+def summed(x):
+    dist.all_reduce(x)
+'''
+TESTS_03 = '''
+import pytest
+
+import minitorch as torch
+import minitorch.distributed as dist
+from grader.checks import check_equal
+from grader.multirank import Plan
+
+
+def job(args, total):
+    x = torch.tensor([dist.get_rank() + 1.0] * 2)
+    total(x)
+    return x.tolist()
+
+
+PLAN = Plan(world_size=2, job_timeout=4)
+NAMES = %r
+for name in NAMES:
+    PLAN.add(name, job, needs={"total": name}, pg_timeout=3)
+
+
+def _check(chapter, name):
+    for rank, values in enumerate(PLAN.values(name, chapter)):
+        check_equal(values, [3.0, 3.0], f"rank {rank}'s tensor")
+''' % RANK_NAMES + "".join(f'''
+
+@pytest.mark.exercise("ch03.{i}", points=1)
+@pytest.mark.time_limit(90)
+def test_{name}(ch03):
+    """{name}: every rank holds the sum"""
+    _check(ch03, "{name}")
+''' for i, name in enumerate(RANK_NAMES, 1))
+
+
+@pytest.fixture
+def ranks_workbook(tmp_path):
+    """A fake repository root with one chapter whose checks run on two processes."""
+    root = tmp_path / "book"
+    (root / "tests" / "exercises").mkdir(parents=True)
+    (root / "tests" / "exercises" / "test_ch03.py").write_text(TESTS_03)
+    for folder, source in (("exercises", STUB_03), ("solutions", SOLUTION_03)):
+        (root / folder).mkdir()
+        (root / folder / "ch03_fake.py").write_text(source)
+    return root
+
+
+def test_multirank_checks_solutions_full_and_stubs_todo(ranks_workbook):
+    mpiexec()
+    solutions = grade(ranks_workbook, "solutions", per_test_timeout=2).rows  # time_limit(90) overrides 2 s
+    assert {row.id: row.status for row in solutions} == {f"ch03.{i}": "passed" for i in range(1, 7)}
+    stubs = grade(ranks_workbook, "exercises", per_test_timeout=2).rows
+    assert {row.id: row.status for row in stubs} == {f"ch03.{i}": "todo" for i in range(1, 7)}
+
+
+def test_multirank_failures_are_named_and_cost_only_their_check(ranks_workbook):
+    mpiexec()
+    (ranks_workbook / "exercises" / "ch03_fake.py").write_text(STUDENT_03)
+    rows = grade(ranks_workbook, "exercises", per_test_timeout=2).rows
+    assert {row.id: row.status for row in rows} == {**{f"ch03.{i}": "failed" for i in range(1, 6)},
+                                                    "ch03.6": "passed"}
+    messages = [row.checks[0].message for row in rows]
+    # writing into every inherited descriptor reaches the results pipe (where unsigned lines are ignored) and
+    # mpiexec's own pipes too, which may stop the run: either way the check fails, and the rest is graded
+    assert messages[0] == "rank 0's tensor: expected [3.0, 3.0], got [1.0, 2.0]" or \
+        messages[0].startswith("on rank 0 of 2: a process exited during this check: ")
+    assert messages[1] == "on rank 1 of 2: ValueError: rank one gives up (at exercises/ch03_fake.py line 23)"
+    assert messages[2].startswith("on rank ") and "Detected mismatch between collectives on ranks" in messages[2]
+    assert messages[3] == ("on rank 0 of 2: PermissionError: the exercises may not read the reference solutions "
+                           "(at exercises/ch03_fake.py line 35)")  # the processes keep the grader's guard
+    assert messages[4] == ("on rank 0 of 2: did not finish within 4 s and was stopped (an infinite loop, or a rank "
+                           "waiting for a message that never comes?)")

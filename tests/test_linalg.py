@@ -122,8 +122,8 @@ def test_geqrf_and_qr_r_parity(torch):
 # ----- gradcheck in float64, with double backward ------------------------------------------------
 GRADCHECKS = {
     "matrix_exp": (lambda L, a: L.linalg.matrix_exp(a * 2), [(3, 3)]),
-    "solve": (lambda L, a, b: L.linalg.solve(a + 3 * L.eye(3, dtype=a.dtype), b), [(3, 3), (2, 3, 2)]),
-    "solve vector left=False": (lambda L, a, b: L.linalg.solve(a + 3 * L.eye(3, dtype=a.dtype), b, left=False),
+    "solve": (lambda L, a, b: L.linalg.solve(a + 3 * L.eye(3, dtype=a.dtype, device=a.device), b), [(3, 3), (2, 3, 2)]),
+    "solve vector left=False": (lambda L, a, b: L.linalg.solve(a + 3 * L.eye(3, dtype=a.dtype, device=a.device), b, left=False),
                                 [(3, 3), (2, 3)]),
     "qr tall": (lambda L, a: L.linalg.qr(a), [(4, 3)]),
     "qr wide": (lambda L, a: L.linalg.qr(a), [(2, 4)]),

@@ -4,7 +4,9 @@
     python -m minitorch.distributed.run --nproc-per-node N -m package.module [args ...]
 
 It starts N copies of the script with MPICH's `mpiexec` (installed with the `distributed` extra), each with
-torchrun's environment: RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT.
+torchrun's environment: RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT;
+as torchrun does, it sets OMP_NUM_THREADS=1 when it is not set and a machine runs several processes (N
+processes each running as many BLAS threads as there are cores would overload the machine).
 On several machines, give an MPICH host file (`--nnodes M --hostfile hosts`), or start the processes with
 Slurm (`srun python -m minitorch.distributed.run --from-launcher script.py`, see the README). If a rank
 fails, mpiexec stops the others and the launcher exits with the failing rank's status."""
@@ -13,6 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
+
+_RULE = "*" * 41
 
 
 def find_mpiexec():
@@ -66,6 +70,8 @@ def command(args):
     if args.hostfile:
         cmd += ["-f", args.hostfile]
     cmd += ["-genv", "MASTER_ADDR", addr, "-genv", "MASTER_PORT", str(args.master_port)]
+    if per_node > 1 and "OMP_NUM_THREADS" not in os.environ:
+        cmd += ["-genv", "OMP_NUM_THREADS", "1"]
     return cmd + _worker_command(args)
 
 
@@ -87,7 +93,12 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.from_launcher:
         os.execv(sys.executable, _worker_command(args))
-    status = subprocess.call(command(args))
+    cmd = command(args)
+    if "OMP_NUM_THREADS" in cmd:
+        print(f"{_RULE}\nSetting OMP_NUM_THREADS environment variable for each process to be 1 in default, to avoid "
+              "your system being overloaded, please further tune the variable for optimal performance in your "
+              f"application as needed. \n{_RULE}", file=sys.stderr)
+    status = subprocess.call(cmd)
     if status != 0:
         print(f"minitorch.distributed.run: the job failed with exit status {status}; the [rankN] lines above "
               "show which rank failed and why", file=sys.stderr)

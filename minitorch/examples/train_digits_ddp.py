@@ -6,7 +6,8 @@ Each rank reads its own share of every epoch through a DistributedSampler and ru
 DDP averages the gradients during backward, so all replicas take the same optimizer step (with a global
 batch of BATCH_SIZE images, split between the ranks). Every rank prints its own loss per epoch; rank 0
 evaluates and prints the test accuracy. --zero shards Adam's state with ZeroRedundancyOptimizer, and
---loss-log FILE writes every rank's per-epoch losses as JSON (rank 0 writes it)."""
+--loss-log FILE writes every rank's losses as JSON (rank 0 writes it): per epoch ("losses") and per step
+("step_losses"), one list per rank."""
 import argparse
 import json
 import time
@@ -22,7 +23,8 @@ from minitorch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 
 def train(kind="mlp", epochs=None, seed=0, zero=False):
-    """Train on this rank's share; returns (the DDP model, this rank's mean loss per epoch)."""
+    """Train on this rank's share; returns (the DDP model, this rank's mean loss per epoch, its loss per
+    step)."""
     rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(seed)
     dataset = TensorDataset(*load_digits(train=True))
@@ -36,7 +38,7 @@ def train(kind="mlp", epochs=None, seed=0, zero=False):
     epochs = EPOCHS[kind] if epochs is None else epochs
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     loss_fn = nn.CrossEntropyLoss()
-    losses = []
+    losses, step_losses = [], []
     for epoch in range(epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
         model.train()
@@ -46,12 +48,13 @@ def train(kind="mlp", epochs=None, seed=0, zero=False):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(labels)
+            step_losses.append(loss.item())
+            total += step_losses[-1] * len(labels)
             count += len(labels)
         scheduler.step()
         losses.append(total / count)
         print(f"rank {rank}: epoch {epoch + 1}/{epochs} train loss {losses[-1]:.4f}", flush=True)
-    return model, losses
+    return model, losses, step_losses
 
 
 def main(argv=None):
@@ -60,20 +63,21 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None, help="default: 10")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--zero", action="store_true", help="shard the optimizer state (ZeRO)")
-    parser.add_argument("--loss-log", help="write every rank's per-epoch losses to this JSON file")
+    parser.add_argument("--loss-log", help="write every rank's losses (per epoch and per step) to this JSON file")
     args = parser.parse_args(argv)
     dist.init_process_group("gloo")
     start = time.perf_counter()
-    model, losses = train(args.model, args.epochs, args.seed, args.zero)
+    model, losses, step_losses = train(args.model, args.epochs, args.seed, args.zero)
     everyone = [None] * dist.get_world_size()
-    dist.all_gather_object(everyone, losses)
+    dist.all_gather_object(everyone, [losses, step_losses])
     if dist.get_rank() == 0:
         accuracy = evaluate(model.module, DataLoader(TensorDataset(*load_digits(train=False)), batch_size=256))
         print(f"{args.model} on {dist.get_world_size()} ranks: test accuracy {accuracy:.2%} in "
               f"{time.perf_counter() - start:.1f} s")
         if args.loss_log:
             with open(args.loss_log, "w") as f:
-                json.dump({"model": args.model, "losses": everyone}, f)
+                json.dump({"model": args.model, "losses": [mine[0] for mine in everyone],
+                           "step_losses": [mine[1] for mine in everyone]}, f)
     dist.destroy_process_group()
 
 

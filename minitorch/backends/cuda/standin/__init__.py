@@ -130,6 +130,9 @@ _SPECIAL = {
     "cuda": types.SimpleNamespace(Device=_runtime.Device, runtime=_runtime.runtime,
                                   get_device_id=_runtime.getDevice, MemoryPool=_runtime.MemoryPool),
     "random": types.SimpleNamespace(RandomState=RandomState),
+    "linalg": types.SimpleNamespace(**{n: _function(getattr(np.linalg, n), f"linalg.{n}")
+                                       for n in sorted(_api.LINALG_NAMES)}),
+    "fft": types.SimpleNamespace(**{n: _function(getattr(np.fft, n), f"fft.{n}") for n in sorted(_api.FFT_NAMES)}),
     "lib": types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
         as_strided=lambda x, shape=None, strides=None: wrap(
             np.lib.stride_tricks.as_strided(unwrap(x, "as_strided"), shape, strides), (x,)))),

@@ -71,3 +71,15 @@ UFUNC_AT = frozenset(['add', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'maximu
 SCATTER_ADD_DTYPES = frozenset(("int32", "float16", "float32", "float64", "uint32", "uint64"))
 """The dtypes `cupyx.scatter_add` (and `cupy.add.at`) accept with integer-array indices: those with a CUDA
 atomicAdd."""
+
+LINALG_NAMES = frozenset("""
+    cholesky det eigh eigvalsh inv lstsq matrix_power matrix_rank norm pinv qr slogdet solve svd tensorinv
+    tensorsolve
+""".split())
+"""The functions of `cupy.linalg`."""
+
+FFT_NAMES = frozenset("""
+    fft fft2 fftfreq fftn fftshift hfft ifft ifft2 ifftn ifftshift ihfft irfft irfft2 irfftn rfft rfft2
+    rfftfreq rfftn
+""".split())
+"""The functions of `cupy.fft`."""

@@ -65,8 +65,8 @@ def wrap(result, sources=()):
         return out
     if isinstance(result, np.generic):
         return ndarray._new(np.asarray(result))
-    if type(result) in (list, tuple):
-        return type(result)(wrap(r, sources) for r in result)
+    if isinstance(result, (list, tuple)):  # NumPy's named results (svd, eigh ...) come back as CuPy's tuples
+        return (list if isinstance(result, list) else tuple)(wrap(r, sources) for r in result)
     return result
 
 
@@ -78,9 +78,14 @@ def call(fn, args, kwargs, where, owner=None):
     result = fn(*unwrap(args, where), **kwargs)
     if out is not None:
         return out
+    if where.endswith(WRITABLE_VIEWS) and result.base is not None and result.base.flags.writeable:
+        result.flags.writeable = True
     arrays = [a for a in args if type(a) is ndarray] + [v for a in args if type(a) in (list, tuple) for v in a]
     return wrap(result, arrays if owner is None else [owner] + arrays)
 
+
+WRITABLE_VIEWS = (".diagonal",)
+"""Views NumPy returns read-only and CuPy writable."""
 
 DATA_SIZED = frozenset(("nonzero", "argwhere", "flatnonzero", "unique", "extract", "compress"))
 """Functions and methods whose output size depends on the data: CuPy waits for the GPU to learn it."""
