@@ -43,6 +43,19 @@ def test_every_functional_exists(torch):
     assert missing == sorted(_NOT_PROVIDED)
 
 
+def test_functionals_keep_torchs_homes(torch):
+    """F.conv3d is torch.conv3d, F.linear is torch._C._nn.linear: where torch's functional is also at home
+    in torch or torch._C._nn, minitorch's is the same object there."""
+    places = {"torch": (torch, minitorch), "torch._C._nn": (torch._C._nn, minitorch._C._nn)}
+    differ = []
+    for name in _torch_functions(torch):
+        for home, (theirs, ours) in places.items():
+            at_home = getattr(theirs, name, None) is getattr(torch.nn.functional, name)
+            if at_home != (getattr(ours, name, None) is getattr(minitorch.nn.functional, name, False)):
+                differ.append(f"{home}.{name}")
+    assert differ == []
+
+
 def _parameters(fn, skip_self=False):
     """[(name or '*' / '*args' / '**kwargs', kind, default)] of a signature."""
     params = list(inspect.signature(fn).parameters.values())[1 if skip_self else 0:]
