@@ -29,6 +29,7 @@ for _name, _home in _NATIVE_HOMES.items():  # torch.conv2d, torch._C._nn.linear 
         setattr(_C._nn, _name, getattr(nn.functional, _name))
 from . import optim
 from . import overrides
+from . import profiler
 from . import distributed
 from .serialization import save, load
 from . import fx

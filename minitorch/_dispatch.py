@@ -27,7 +27,7 @@ _PLAIN = [True]
 
 _function_modes = []  # TorchFunctionMode stack, innermost last
 _dispatch_modes = []  # TorchDispatchMode stack, innermost last
-_observers = []  # (enter(op, args, kwargs) -> token, exit(token)) pairs: the profiler's hooks
+_observers = []  # (enter(op, args, kwargs) -> token, leave, with_result) triples: the profiler's hooks
 _override_types = set()  # weak references to the Tensor subclasses whose __torch_function__ is not disabled
 _disabled = {"subclass": 0, "all": 0}  # nesting depth of DisableTorchFunctionSubclass / DisableTorchFunction
 _nondense = [0]  # live tensors whose dispatch key is not dense (sparse, quantized ...)
@@ -60,7 +60,7 @@ class Op:
     Calling it runs the lower layer; this is the `func` a TorchDispatchMode receives."""
 
     def __init__(self, name, impl):
-        self.name = name  # 'aten::add'
+        self.name = name  # 'aten::add'; None for an entry that is not an operator (see `public`)
         self.impl = impl
         self.kernels = {}
         self._signature = None
@@ -167,7 +167,7 @@ def _tensor_args(args, kwargs):
 
 def _meta_unsupported(op):
     """torch's error for an op whose result needs values that meta tensors do not have."""
-    if op.name in ("aten::nonzero", "aten::getitem"):
+    if op.name in ("aten::nonzero", None):  # None: indexing, no operator itself; a mask needs nonzero's values
         return NotImplementedError("The register_meta function for torch.nonzero() raises unimplemented by "
                                    "default, as a correct data-independent implementation does not exist.")
     return NotImplementedError(f"{op.name}: attempted to run this operator with Meta tensors, but there was no "
@@ -214,27 +214,34 @@ def run(op, args, kwargs):
 
 def _observed(op, kernel, args, kwargs):
     """Run the kernel (NumPy's floating-point warnings off) between the observers' enter and leave calls."""
-    tokens = [enter(op, args, kwargs) for enter, _ in _observers]
+    observers = tuple(_observers)
+    tokens = [enter(op, args, kwargs) for enter, _, _ in observers]
     quiet = None if _fp_get() is _QUIET else _fp_set(_QUIET)
+    result = None
     try:
-        return kernel(*args, **kwargs)
+        result = kernel(*args, **kwargs)
+        return result
     finally:
         if quiet is not None:
             _fp_reset(quiet)
-        for (_, leave), token in zip(reversed(_observers), reversed(tokens)):
-            leave(token)
+        for (_, leave, with_result), token in zip(reversed(observers), reversed(tokens)):
+            if with_result:
+                leave(token, result)
+            else:
+                leave(token)
 
 
-def add_observer(enter, leave):
+def add_observer(enter, leave, *, with_result=False):
     """Call enter(op, args, kwargs) before and leave(token) after every op the lower layer runs (nested
-    ones included); returns a function that removes the pair."""
-    pair = (enter, leave)
-    _observers.append(pair)
+    ones included); with_result=True calls leave(token, result) instead (result None when the op raised).
+    Returns a function that removes the observer."""
+    triple = (enter, leave, with_result)
+    _observers.append(triple)
     _refresh()
 
     def remove():
-        if pair in _observers:
-            _observers.remove(pair)
+        if triple in _observers:
+            _observers.remove(triple)
             _refresh()
     return remove
 
@@ -280,11 +287,13 @@ def _default_aten(name):
 def public(impl, name, *, aten=None, torch_args=None, self_typed=False, func=None):
     """The public entry for `impl` under torch's dotted `name` ('torch.add', 'torch.Tensor.add' ...).
 
-    aten: the lower layer's name (default from the last part of `name`); torch_args: (n, keywords) for a
+    aten: the lower layer's name (default from the last part of `name`), or False for an entry that is not an
+    operator (torch's Python-level attribute and protocol methods such as `Tensor.size` or `__getitem__`: no
+    observer or TorchDispatchMode sees them, only the operators they call); torch_args: (n, keywords) for a
     function torch implements in Python, which hands __torch_function__ its first n arguments positionally and
     the named ones as keywords; self_typed: torch counts a plain Tensor argument as overloaded here; func: the
     entry handed to __torch_function__ when it is not this one (`Tensor.__neg__` arrives as `Tensor.neg`)."""
-    op = op_for(impl, aten or _default_aten(name))
+    op = op_for(impl, _default_aten(name) if aten is None else aten or None)
 
     def entry(*args, **kwargs):
         if _PLAIN[0]:
@@ -308,7 +317,7 @@ def binary_operator(impl, name, *, aten=None, func=None, self_typed=False):
     """`public` for a two-operand dunder such as `Tensor.__add__`, without *args packing (the hot path of
     every arithmetic expression). As in torch, a TypeError becomes NotImplemented, so that Python tries the
     other operand's reflected method and finally raises its own "unsupported operand type(s)" error."""
-    op = op_for(impl, aten or _default_aten(name))
+    op = op_for(impl, _default_aten(name) if aten is None else aten or None)
 
     def entry(self, other):
         if _PLAIN[0]:
@@ -346,9 +355,11 @@ def _describe(entry, impl, name, op, torch_args, self_typed, func):
     return info
 
 
-def overridable_property(prop, name):
+def overridable_property(prop, name, aten=False):
     """A copy of property `prop` whose get / set / delete pass the door as `Tensor.<name>.__get__` ...
-    (as torch's getters do: `x.shape` under a TorchFunctionMode arrives as `Tensor.shape.__get__`)."""
+    (as torch's getters do: `x.shape` under a TorchFunctionMode arrives as `Tensor.shape.__get__`).
+    aten: the operator a getter runs on the lower layer (`x.T` is aten::numpy_T), or False for plain
+    attributes (shape, dtype, grad ...), which no observer or TorchDispatchMode sees."""
     fget, fset, fdel = prop.fget, prop.fset, prop.fdel
 
     def get(self):
@@ -366,13 +377,12 @@ def overridable_property(prop, name):
             return fdel(self)
         return _call(new._delete_info, (self,), {})
     new = _Property(get, set_ if fset else None, delete if fdel else None, prop.__doc__)
-    aten = "aten::" + name.rsplit(".", 1)[-1]
     for kind, fn in (("get", fget), ("set", fset), ("delete", fdel)):
         if fn is not None:
             func = getattr(new, f"__{kind}__")
             label = f"{name}.__{kind}__"
             _NAMES[func] = label
-            setattr(new, f"_{kind}_info", _Info(op_for(fn, aten), label, None, True, func))
+            setattr(new, f"_{kind}_info", _Info(op_for(fn, aten or None), label, None, True, func))
     return new
 
 
@@ -476,7 +486,10 @@ def _call(info, args, kwargs):
         if overloaded or _function_modes:
             args, kwargs = _torch_call_form(info, args, kwargs)
             return handle(info.func, overloaded, args, kwargs, python_level=info.torch_args is not None)
-    return run(info.op, args, kwargs)
+    op = info.op
+    if op.name is None:  # not an operator: it runs the operators it needs itself
+        return op.impl(*args, **kwargs)
+    return run(op, args, kwargs)
 
 
 def handle(func, overloaded, args, kwargs, python_level=False):

@@ -23,6 +23,30 @@ OPERATOR_AS = {
     "ndimension": "dim", "nelement": "numel",
 }
 
+# The operator the lower layer (profiler, TorchDispatchMode) sees, where torch's is not named after the entry.
+ATEN = {
+    **dict.fromkeys(("to", "cpu", "cuda", "type", "float", "double", "half", "bfloat16", "int", "long", "short",
+                     "char", "byte", "bool"), "aten::to"),
+    **dict.fromkeys(("__float__", "__int__", "__index__", "__complex__"), "aten::item"),
+    **{name: f"aten::{name}" for name in ("__and__", "__or__", "__xor__", "__lshift__", "__rshift__", "__iand__",
+                                          "__ior__", "__ixor__", "__ilshift__", "__irshift__")},
+    **dict.fromkeys(("tensor", "as_tensor", "from_numpy", "new_tensor"), "aten::lift_fresh"),
+    "__bool__": "aten::is_nonzero", "__floordiv__": "aten::floor_divide", "__rfloordiv__": "aten::floor_divide",
+    "__rmod__": "aten::remainder", "__rpow__": "aten::pow", "__ipow__": "aten::pow_", "__invert__": "aten::bitwise_not",
+    "__rmatmul__": "aten::matmul", "__rtruediv__": "aten::reciprocal", "norm": "aten::linalg_vector_norm",
+    "T": "aten::numpy_T", "H": "aten::matrix_H", "mT": "aten::mT", "mH": "aten::mH",
+}
+
+# Entries that are no operator in torch (attributes, protocol and Python-level methods): the lower layer never
+# sees them, only the operators they call (`x[0]` shows as aten::select, `backward()` as the engine's nodes).
+NOT_OPERATORS = {
+    "size", "dim", "ndimension", "numel", "nelement", "element_size", "stride", "storage_offset", "is_contiguous",
+    "is_floating_point", "is_complex", "data_ptr", "get_device", "__len__", "requires_grad_", "retain_grad",
+    "register_hook", "register_post_accumulate_grad_hook", "backward", "numpy", "__array__", "__dlpack__",
+    "__dlpack_device__", "tolist", "__format__", "__repr__", "__deepcopy__", "__contains__", "__reversed__",
+    "__getitem__", "__setitem__",
+}
+
 # Methods torch hands over with a plain Tensor counted among the overloaded types (types == (Tensor,)): those
 # taking nothing but self (`x.exp()`, `x.t()`, `x.item()` ...; see _self_typed), and these.
 SELF_TYPED = {
@@ -95,11 +119,11 @@ def _bind_methods(methods):
 
 def _set_method(name, impl, func=None):
     if not callable(impl) or isinstance(impl, property):
-        setattr(Tensor, name, _dispatch.overridable_property(impl, f"torch.Tensor.{name}")
+        setattr(Tensor, name, _dispatch.overridable_property(impl, f"torch.Tensor.{name}", ATEN.get(name, False))
                 if isinstance(impl, property) else impl)
         return
     label = f"torch.Tensor.{name}"
-    aten = "aten::" + _dunder_stem(OPERATOR_AS.get(name, name))
+    aten = False if name in NOT_OPERATORS else ATEN.get(name) or "aten::" + _dunder_stem(OPERATOR_AS.get(name, name))
     self_typed = func._dispatch_info.self_typed if func is not None else _self_typed(name, impl)
     if name.startswith("__") and _dunder_stem(name) in _BINARY_DUNDERS:
         entry = _dispatch.binary_operator(impl, label, aten=aten, func=func, self_typed=self_typed)
@@ -153,7 +177,8 @@ def functions():
             if name in RULE_OF:
                 impl = with_out(impl, name)
             where = FUNCTION_MODULE.get(name, "torch")
-            out[name] = _dispatch.public(impl, f"{where}.{name}", torch_args=FUNCTION_TORCH_ARGS.get(name))
+            out[name] = _dispatch.public(impl, f"{where}.{name}", aten=ATEN.get(name),
+                                         torch_args=FUNCTION_TORCH_ARGS.get(name))
     for name in FACTORIES:
-        out[name] = _dispatch.public(getattr(_creation, name), f"torch.{name}")
+        out[name] = _dispatch.public(getattr(_creation, name), f"torch.{name}", aten=ATEN.get(name))
     return out

@@ -26,7 +26,7 @@ import pytest
 from tests.exercises.wrong import solution
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTERS = [1, 2, 3, 4, 5, 6, 11, 12]
+CHAPTERS = [1, 2, 3, 4, 5, 6, 7, 11, 12]
 _NOTEBOOK_MODULES = tempfile.TemporaryDirectory(prefix="notebook-definitions-")
 
 
@@ -175,6 +175,7 @@ PREDICTIONS = {  # chapter: (prediction, the test's objects it needs, how PyTorc
     4: ("predict_state_dict_keys", ["Block", "Puzzle"], lambda s: list(s["Puzzle"]().state_dict())),
     5: ("predict_output_std", ["output_stds"], lambda s: s["output_stds"]()),
     6: ("predict_hook_order", ["hook_order"], lambda s: s["hook_order"]()),
+    7: ("predict_dominant_flops", ["flops_of_the_model"], lambda s: s["flops_of_the_model"]()),
     11: ("predict_graph", [], lambda s: _torch_graph(s["torch"])),
     12: ("predict_shards", [], lambda s: _torch_shards(s["torch"])),
 }

@@ -120,11 +120,15 @@ def test_geqrf_and_qr_r_parity(torch):
 
 
 # ----- gradcheck in float64, with double backward ------------------------------------------------
+def _shifted(L, a):
+    """a + 3I: well conditioned for a solve."""
+    return a + 3 * L.eye(a.shape[-1], dtype=a.dtype, device=a.device)
+
+
 GRADCHECKS = {
     "matrix_exp": (lambda L, a: L.linalg.matrix_exp(a * 2), [(3, 3)]),
-    "solve": (lambda L, a, b: L.linalg.solve(a + 3 * L.eye(3, dtype=a.dtype, device=a.device), b), [(3, 3), (2, 3, 2)]),
-    "solve vector left=False": (lambda L, a, b: L.linalg.solve(a + 3 * L.eye(3, dtype=a.dtype, device=a.device), b, left=False),
-                                [(3, 3), (2, 3)]),
+    "solve": (lambda L, a, b: L.linalg.solve(_shifted(L, a), b), [(3, 3), (2, 3, 2)]),
+    "solve vector left=False": (lambda L, a, b: L.linalg.solve(_shifted(L, a), b, left=False), [(3, 3), (2, 3)]),
     "qr tall": (lambda L, a: L.linalg.qr(a), [(4, 3)]),
     "qr wide": (lambda L, a: L.linalg.qr(a), [(2, 4)]),
     "householder_product": (lambda L, a, t: L.linalg.householder_product(a, t), [(4, 3), (2,)]),

@@ -303,21 +303,27 @@ def test_dispatch_mode_sees_aten_ops_and_can_replace_results():
 
 
 def test_observers_see_nested_ops():
-    """Observers (the profiler's hook) see every op the lower layer runs, those run inside other ops too."""
+    """Observers (the profiler's hook) see every op the lower layer runs: those run inside other ops, and those
+    the backward pass runs (backward itself is no operator, as in torch)."""
     events = []
     x = minitorch.ones(2, requires_grad=True)
+    logits, target = minitorch.ones(2, 3), minitorch.tensor([0, 1])
     remove = _dispatch.add_observer(lambda op, args, kwargs: events.append(("enter", op.name)) or op.name,
                                     lambda token: events.append(("leave", token)))
     try:
         (x * 2).sum().backward()
+        minitorch.nn.functional.cross_entropy(logits, target)
     finally:
         remove()
     gc.collect()
     assert events[:4] == [("enter", "aten::mul"), ("leave", "aten::mul"), ("enter", "aten::sum"),
                           ("leave", "aten::sum")]
-    assert ("enter", "aten::backward") in events
-    inner = events[events.index(("enter", "aten::backward")) + 1:events.index(("leave", "aten::backward"))]
-    assert ("enter", "aten::mul") in inner  # MulBackward's g * 2 runs inside backward
+    loss_at = events.index(("enter", "aten::cross_entropy_loss"))
+    assert ("enter", "aten::mul") in events[4:loss_at]  # MulBackward's g * 2
+    assert ("enter", "aten::backward") not in events
+    assert events[loss_at:] == [("enter", "aten::cross_entropy_loss"), ("enter", "aten::log_softmax"),
+                                ("leave", "aten::log_softmax"), ("enter", "aten::nll_loss_nd"),
+                                ("leave", "aten::nll_loss_nd"), ("leave", "aten::cross_entropy_loss")]
     assert _dispatch._PLAIN[0]
 
 

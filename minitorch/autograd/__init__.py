@@ -8,6 +8,7 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 from .graph import Node, RemovableHandle, run_backward, gradient_edge
 from .gradcheck import gradcheck, gradgradcheck
 from .variable import Variable
+from . import profiler
 
 
 def _make_grads(outputs, grad_outputs):

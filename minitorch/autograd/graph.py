@@ -1,5 +1,6 @@
 """The autograd graph: `Node` (a tensor's `grad_fn`), `AccumulateGrad` (the sink for a leaf's `.grad`),
 and the iterative engine that runs backward in dependency order without recursion."""
+import functools
 import heapq
 import itertools
 import re
@@ -242,6 +243,12 @@ class _ExecutionEngine:
 
 engine = _ExecutionEngine()
 
+# The profiler's view of the engine: None, or an object whose evaluate(node, grads) is a context manager around
+# one whole step of the engine (torch's "autograd::engine::evaluate_function: <node>") and whose
+# run(node, grads, fn, *args) returns fn(*args), the node's own work, recorded under the node's name.
+# Read once per backward pass: nothing is paid while no profiler records.
+node_observer = [None]
+
 
 @_quiet.quiet_fp
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=True):
@@ -313,6 +320,8 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
             order += 1
             heapq.heappush(ready, (-node._seq, order, node))
 
+    observer = node_observer[0]
+    execute = _execute if observer is None else functools.partial(_execute_observed, observer)
     state = grad_mode._state
     enabled = state["enabled"]
     state["enabled"] = create_graph
@@ -324,9 +333,9 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
             if (needed is None or node in needed) and any(g is not None for g in grads):
                 if _dispatch._multi_device[0]:  # run the node on the GPU of its gradients
                     with _on_device_of(next(g for g in grads if g is not None)._data):
-                        grad_inputs = _execute(node, grads, captures, results, accumulate, inputs, create_graph)
+                        grad_inputs = execute(node, grads, captures, results, accumulate, inputs, create_graph)
                 else:
-                    grad_inputs = _execute(node, grads, captures, results, accumulate, inputs, create_graph)
+                    grad_inputs = execute(node, grads, captures, results, accumulate, inputs, create_graph)
                 if not retain_graph:
                     node._release()
             n_grads = len(grad_inputs)
@@ -375,7 +384,13 @@ def _run_tensor_hooks(hooks, grads):
                 grads[nr] = new
 
 
-def _execute(node, grads, captures, results, accumulate, inputs, create_graph):
+def _execute_observed(observer, node, grads, *rest):
+    """`_execute` while a profiler records: the step and the node's own work become its events."""
+    with observer.evaluate(node, grads):
+        return _execute(node, grads, *rest, observer=observer)
+
+
+def _execute(node, grads, captures, results, accumulate, inputs, create_graph, observer=None):
     """Run one node: tensor hooks, retain_grad, pre-hooks, the backward function, post-hooks."""
     leaf = node.variable if type(node) is AccumulateGrad else None
     hooks = node._tensor_hooks if leaf is None else leaf._leaf_hooks
@@ -399,9 +414,13 @@ def _execute(node, grads, captures, results, accumulate, inputs, create_graph):
     if type(node) is AccumulateGrad:
         if leaf is not None and grads[0] is not None and accumulate:
             if inputs is None or (node, 0) in captures:
-                _store_grad(leaf, grads[0], create_graph)
+                if observer is None:
+                    _store_grad(leaf, grads[0], create_graph)
+                else:
+                    observer.run(node, grads, _store_grad, leaf, grads[0], create_graph)
         return ()
-    grad_inputs = node._apply(grads if node._num_outputs > 1 else grads[:1])
+    own = grads if node._num_outputs > 1 else grads[:1]
+    grad_inputs = node._apply(own) if observer is None else observer.run(node, grads, node._apply, own)
     if node._post_hooks:
         for fn in list(node._post_hooks.values()):
             new = fn(grad_inputs, tuple(grads))

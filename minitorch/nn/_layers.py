@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype, _warnings
+from .. import _dispatch, _dtype, _warnings
 from .._creation import rand, zeros
 from .._device import array_module
 from .._tensor import Tensor
@@ -491,6 +491,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return out.reshape(target.shape) if reduction == "none" else out
 
 
+# The two operators cross_entropy runs, seen by the profiler inside aten::cross_entropy_loss as in torch.
+_log_softmax_op = _dispatch.internal("aten::log_softmax")(_log_softmax)
+_nll_loss_op = _dispatch.internal("aten::nll_loss_nd")(nll_loss)
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """log_softmax over the class dim (1, or 0 for unbatched input) followed by the negative log-likelihood
@@ -507,11 +512,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if uses_kernels(input._data) and target.shape != input.shape and input.numel():
         _check_class_target(input, target, weight)
         return _cross_entropy_kernel(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
-    logp = _log_softmax(input, class_dim)
+    logp = _log_softmax_op(input, class_dim)
     if target.shape == input.shape:
         return _cross_entropy_probabilities(input, logp, target, weight, reduction, label_smoothing, class_dim)
     classes = _check_class_target(input, target, weight)
-    loss = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    loss = _nll_loss_op(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0:
         return loss
     w_shape = (classes,) + (1,) * (input.dim() - class_dim - 1)

@@ -117,6 +117,7 @@ TORCH_ARGS = {
 _NOT_ENTRIES = {"tanh", "sigmoid", "upsample", "upsample_nearest", "upsample_bilinear"} | set(_functional_utils.__all__)
 
 
+@_dispatch.internal("aten::addmm")
 def _addmm(bias, mat1, mat2):
     """bias + mat1 @ mat2 as one graph node (AddmmBackward0): the fused kernel torch's linear runs."""
     for name, t in (("mat1", mat1), ("self", bias)):
@@ -188,8 +189,11 @@ def sigmoid(input):
     return input.sigmoid()
 
 
+# The operators torch runs for functions not named after them.
+ATEN = {"cross_entropy": "aten::cross_entropy_loss", "nll_loss": "aten::nll_loss_nd"}
+
 # Each public function is an entry of the dispatch door (see _NOT_ENTRIES).
-globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.{name}",
+globals().update({name: _dispatch.public(globals()[name], f"torch.nn.functional.{name}", aten=ATEN.get(name),
                                          torch_args=TORCH_ARGS.get(name))
                   for name in __all__ if name not in _NOT_ENTRIES})
 threshold.__name__ = threshold.__qualname__ = "_threshold"  # noqa: F405 (torch's F.threshold is its _threshold)

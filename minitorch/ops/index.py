@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from .. import _dtype, _warnings
+from .. import _dispatch, _dtype, _warnings
 from .._device import array_module
 from ..backends.meta import has_data
 from .._tensor import Tensor, _wrap_dim
@@ -76,7 +76,24 @@ def _index_array(index, like):
     return data
 
 
+# ----- the operators a read is made of, each seen by the profiler under torch's name ----------------------
+@_dispatch.internal("aten::select")
+def _select(input, key):
+    """input[key] for full slices then one int: a view without that dimension."""
+    return _basic(input, key, "SelectBackward0")
+
+
+@_dispatch.internal("aten::slice")
+def _slice(input, key):
+    """input[key] for full slices then one slice: a view."""
+    return _basic(input, key, "SliceBackward0")
+
+
+_unsqueeze = _dispatch.internal("aten::unsqueeze")(unsqueeze)
+
+
 # ----- the two primitives behind advanced indexing ------------------------------------------------------
+@_dispatch.internal("aten::index")
 def _index(input, key, name="IndexBackward0", back_name="IndexPutImplBackward0"):
     """input[key] for a key holding index arrays: a copy; the gradient adds back into zeros, counting
     repeated indices once per occurrence."""
@@ -187,15 +204,14 @@ def _locate(input, key, writing=False):
             size = out._data.shape[dim]
             if not -size <= value < size:
                 raise IndexError(f"index {value} is out of bounds for dimension {position} with size {size}")
-            out = _basic(out, (slice(None),) * dim + (value % size,), "SelectBackward0")
+            out = _select(out, (slice(None),) * dim + (value % size,))
         elif kind == "slice":
             (start, stop, step), whole = _slice_bounds(value, out._data.shape[dim])
             if not whole or not (writing or isinstance(key, tuple)):
-                out = _basic(out, (slice(None),) * dim + (slice(start, max(stop, start), step),),
-                             "SliceBackward0")
+                out = _slice(out, (slice(None),) * dim + (slice(start, max(stop, start), step),))
             dim += 1
         elif kind == "none" or kind == "bool":
-            out = unsqueeze(out, dim)
+            out = _unsqueeze(out, dim)
             if kind == "bool" and not (writing and key is True):
                 arrays.append((dim, np.array([value])))
             dim += 1

@@ -20,6 +20,7 @@ from .._quiet import quiet_fp
 from .._tensor import Tensor
 from ..autograd import enable_grad
 from ..autograd.graph import RemovableHandle, add_hook
+from ..autograd.profiler import _range
 from ..cuda import _on_device_of
 from ..nn.modules.module import _typename, reset_grads
 
@@ -97,22 +98,23 @@ def _with_step_hooks(step):
     def wrapper(self, *args, **kwargs):
         if self._in_step:  # a subclass's step calling super().step(): the hooks already ran
             return step(self, *args, **kwargs)
-        for hook in list((self._optimizer_step_pre_hooks or {}).values()):
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got "
-                                       f"{result}.")
-                args, kwargs = result
-        self._in_step = True
-        try:
-            out = step(self, *args, **kwargs)
-        finally:
-            self._in_step = False
-        self._opt_called = True
-        for hook in list((self._optimizer_step_post_hooks or {}).values()):
-            hook(self, args, kwargs)
-        return out
+        with _range(f"Optimizer.step#{type(self).__name__}.step"):  # the profiler's name for it, as torch's
+            for hook in list((self._optimizer_step_pre_hooks or {}).values()):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but "
+                                           f"got {result}.")
+                    args, kwargs = result
+            self._in_step = True
+            try:
+                out = step(self, *args, **kwargs)
+            finally:
+                self._in_step = False
+            self._opt_called = True
+            for hook in list((self._optimizer_step_post_hooks or {}).values()):
+                hook(self, args, kwargs)
+            return out
     return wrapper
 
 
@@ -205,7 +207,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default), or to zeros in place."""
-        reset_grads(chain.from_iterable(group["params"] for group in self.param_groups), set_to_none)
+        with _range(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
+            reset_grads(chain.from_iterable(group["params"] for group in self.param_groups), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step (a subclass's job)."""

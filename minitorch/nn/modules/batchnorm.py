@@ -2,7 +2,7 @@
 See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html"""
 from ... import _dtype
 from ..._creation import empty, tensor
-from .. import _layers as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module

@@ -1,6 +1,7 @@
 """Loss layers: Modules around the loss functions of `nn.functional`, holding the reduction and options.
 See https://pytorch.org/docs/stable/nn.html#loss-functions"""
-from .. import _layers as F
+from .. import functional as F
+from .._layers import legacy_reduction
 from .module import Module
 
 __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss"]
@@ -9,7 +10,7 @@ __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = F.legacy_reduction(size_average, reduce, reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):

@@ -16,6 +16,7 @@ import warnings
 import weakref
 
 from ... import accelerator
+from ...autograd.profiler import _range
 from ._worker import (MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, IterableDatasetStopIteration, IterableFetcher,
                       MapFetcher, ResumeIteration, get_worker_info, worker_loop)
 from .collate import default_collate, default_convert
@@ -138,11 +139,11 @@ class DataLoader:
 
     def __iter__(self):
         if self.num_workers == 0:
-            return _DataLoaderIter(self)
+            return _SingleProcessDataLoaderIter(self)
         if not self.persistent_workers:
-            return _MultiProcessingIter(self)
+            return _MultiProcessingDataLoaderIter(self)
         if self._iterator is None:
-            self._iterator = _MultiProcessingIter(self)
+            self._iterator = _MultiProcessingDataLoaderIter(self)
         else:
             self._iterator._reset()
         return self._iterator
@@ -177,7 +178,7 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
 
-class _DataLoaderIter:
+class _SingleProcessDataLoaderIter:
     """One pass over a DataLoader in the calling process; has a length like torch's loader iterators."""
 
     def __init__(self, loader):
@@ -190,6 +191,10 @@ class _DataLoaderIter:
         return self
 
     def __next__(self):
+        with _range(f"enumerate(DataLoader)#{type(self).__name__}.__next__"):  # the profiler's range for a batch
+            return self._next_batch()
+
+    def _next_batch(self):
         return next(self._batches)
 
     def __len__(self):
@@ -207,7 +212,7 @@ def _constant_none():
     return itertools.repeat(None)
 
 
-class _MultiProcessingIter(_DataLoaderIter):
+class _MultiProcessingDataLoaderIter(_SingleProcessDataLoaderIter):
     """One pass (or, with persistent workers, every pass) over a DataLoader read by worker processes.
 
     Task t (a batch of indices) goes to the next worker still working; the results are put back in task order
@@ -296,7 +301,7 @@ class _MultiProcessingIter(_DataLoaderIter):
                     raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(str(w.pid) for w in failed)}) exited "
                                        "unexpectedly") from None
 
-    def __next__(self):
+    def _next_batch(self):
         try:
             return self._next()
         except StopIteration:

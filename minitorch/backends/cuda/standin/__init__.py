@@ -128,7 +128,8 @@ _SPECIAL = {
     "RawModule": RawModule, "get_default_memory_pool": _runtime.get_default_memory_pool,
     "get_default_pinned_memory_pool": _runtime.get_default_pinned_memory_pool,
     "cuda": types.SimpleNamespace(Device=_runtime.Device, runtime=_runtime.runtime,
-                                  get_device_id=_runtime.getDevice, MemoryPool=_runtime.MemoryPool),
+                                  get_device_id=_runtime.getDevice, MemoryPool=_runtime.MemoryPool,
+                                  Event=_runtime.Event, get_elapsed_time=_runtime.get_elapsed_time),
     "random": types.SimpleNamespace(RandomState=RandomState),
     "linalg": types.SimpleNamespace(**{n: _function(getattr(np.linalg, n), f"linalg.{n}")
                                        for n in sorted(_api.LINALG_NAMES)}),

@@ -127,7 +127,7 @@ def _kind(k):
 class ndarray:
     """cupy.ndarray on the stand-in: `ndarray(shape, dtype)` allocates on the current GPU."""
 
-    __slots__ = ("_a", "_device", "_owner")
+    __slots__ = ("_a", "_device", "_owner", "__weakref__")  # CuPy arrays take weak references too
     __array_priority__ = 100
 
     def __init__(self, shape, dtype=float, memptr=None, strides=None, order="C"):

@@ -1,6 +1,7 @@
 """The stand-in's simulated GPUs: `cupy.cuda.Device` and `cupy.cuda.runtime`, with a per-thread current
 device as CUDA keeps it. There are DEVICE_COUNT devices, so that multi-GPU code paths run too."""
 import threading
+import time
 import types
 import weakref
 
@@ -127,3 +128,28 @@ class Device:
 
     def __repr__(self):
         return f"<CUDA Device {self.id}>"
+
+
+class Event:
+    """cupy.cuda.Event: a mark in the GPU's stream of work. The stand-in runs kernels as they are launched,
+    so the host clock when the mark is recorded stands for the GPU's."""
+
+    def __init__(self, block=False, disable_timing=False, interprocess=False):
+        self._time = None
+
+    def record(self, stream=None):
+        self._time = time.perf_counter()
+
+    def synchronize(self):
+        """Nothing is pending in the stand-in."""
+
+    @property
+    def done(self):
+        return True
+
+
+def get_elapsed_time(start_event, end_event):
+    """Milliseconds between two recorded events (cupy.cuda.get_elapsed_time)."""
+    if start_event._time is None or end_event._time is None:
+        raise CUDARuntimeError("cudaErrorInvalidResourceHandle: invalid resource handle")
+    return (end_event._time - start_event._time) * 1000.0
