@@ -425,6 +425,12 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm over `dim` (all elements by default): p = 'fro' or 2, 1, inf, -inf, 0 or any
     other number, as torch.linalg.vector_norm computes it. Other string orders ('nuc') are matrix norms."""
+    return vector_p_norm(input, p, dim, keepdim, dtype)
+
+
+def vector_p_norm(input, p, dim, keepdim, dtype=None, node="LinalgVectorNormBackward0"):
+    """torch.norm, recorded as `node`: torch's C++ ops that take a norm (pairwise_distance) record
+    NormBackward1, the Python-level norm records LinalgVectorNormBackward0."""
     if isinstance(p, str):
         if p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2:
             from .norms import matrix_norm  # norms.py builds on this module
@@ -452,7 +458,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
         value = xp.sqrt((data * data).sum(axis=axes, keepdims=keepdim))
     else:
         value = (size ** data.dtype.type(p)).sum(axis=axes, keepdims=keepdim) ** data.dtype.type(1.0 / p)
-    result = make(value.astype(low, copy=False), "LinalgVectorNormBackward0", (input,), None)
+    result = make(value.astype(low, copy=False), node, (input,), None)
     if result._grad_fn is not None:
         def backward(g):
             g = _unreduce(g, shape, axes, keepdim)
