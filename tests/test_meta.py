@@ -25,6 +25,13 @@ class Attr:
     def __init__(self, name):
         self.name = name
 
+
+class Extra:
+    """An extra argument that is a fresh meta tensor of its own shape (weights, targets, grids ...)."""
+
+    def __init__(self, shape, dtype="float32"):
+        self.shape, self.dtype = shape, dtype
+
 # Inputs by letter: shape and dtype.
 INPUTS = {
     "x": ((2, 3), "float32"), "y": ((3,), "float32"), "z": ((2, 3), "float32"), "s": ((), "float32"),
@@ -36,7 +43,8 @@ INPUTS = {
     "g": ((3,), "float32"), "o": ((3,), "float32"), "W": ((4, 3), "float32"), "Q": ((3, 3), "float32"),
     "R": ((3, 2), "float32"), "A": ((2, 1), "float32"), "D": ((2, 2), "float32"), "X": ((2, 4), "float32"),
     "r": ((2,), "float32"), "f": ((8,), "float32"), "I": ((3,), "int32"), "Z": ((2, 3), "complex64"),
-    "Y": ((3, 4), "complex64"), "K": ((3,), "int64"),
+    "Y": ((3, 4), "complex64"), "K": ((3,), "int64"), "V": ((2, 3, 4, 4, 4), "float32"), "L": ((4, 3, 8), "int64"),
+    "N": ((4, 3, 6, 6), "int64"), "J": ((2, 3, 4, 4, 4), "int64"),
 }
 
 # name -> (input letters, extra positional args, keyword args). Each name is tried as minitorch.<name>,
@@ -231,6 +239,58 @@ FUNCTIONAL = {
     "mse_loss": ("xz", (), {}), "l1_loss": ("xz", (), {}), "smooth_l1_loss": ("xz", (), {}),
     "cross_entropy": ("xj", (), {}), "nll_loss": ("xj", (), {}), "binary_cross_entropy": ("pz", (), {}),
     "binary_cross_entropy_with_logits": ("xz", (), {}),
+    # activations
+    **{name: ("x", (), {}) for name in (
+        "celu", "celu_", "elu_", "hardshrink", "softshrink", "hardsigmoid", "hardswish", "hardtanh_",
+        "leaky_relu_", "logsigmoid", "mish", "relu6", "selu", "selu_", "softsign", "tanhshrink", "rrelu", "rrelu_",
+        "gumbel_softmax")},
+    "softmin": ("x", (), {"dim": 1}), "threshold": ("x", (0.1, 0.0), {}), "threshold_": ("x", (0.1, 0.0), {}),
+    "glu": ("e", (), {}), "prelu": ("xv", (), {}),
+    # dropout (training, so that the random masks are made)
+    "alpha_dropout": ("x", (0.5,), {"training": True}), "feature_alpha_dropout": ("n", (0.5,), {"training": True}),
+    "dropout1d": ("l", (0.5,), {}), "dropout2d": ("n", (0.5,), {}), "dropout3d": ("V", (0.5,), {}),
+    # convolution and pooling
+    "conv3d": ("V", (Extra((2, 3, 3, 3, 3)),), {"padding": 1}),
+    "conv_transpose1d": ("l", (Extra((3, 2, 3)),), {"stride": 2}),
+    "conv_transpose3d": ("V", (Extra((3, 2, 2, 2, 2)), Extra((2,))), {}),
+    "conv_tbc": ("e", (Extra((2, 4, 5)), Extra((5,))), {"pad": 1}),
+    "adaptive_avg_pool1d": ("l", (4,), {}), "adaptive_avg_pool3d": ("V", (2,), {}),
+    "adaptive_max_pool1d": ("l", (4,), {}), "adaptive_max_pool1d_with_indices": ("l", (3,), {}),
+    "adaptive_max_pool2d": ("n", ((3, 2),), {}), "adaptive_max_pool2d_with_indices": ("n", (4,), {}),
+    "adaptive_max_pool3d": ("V", (2,), {}), "adaptive_max_pool3d_with_indices": ("V", ((3, 2, 1),), {}),
+    "avg_pool3d": ("V", (2,), {}), "max_pool3d": ("V", (2,), {}), "max_pool3d_with_indices": ("V", (2,), {}),
+    "max_pool1d_with_indices": ("l", (2,), {}), "max_pool2d_with_indices": ("n", (2,), {}),
+    "fractional_max_pool2d": ("n", (2,), {"output_size": 3}),
+    "fractional_max_pool2d_with_indices": ("n", (2,), {"output_ratio": (0.5, 0.7)}),
+    "fractional_max_pool3d": ("V", (2,), {"output_size": 2}),
+    "fractional_max_pool3d_with_indices": ("V", (2,), {"output_ratio": 0.5}),
+    "lp_pool1d": ("l", (2, 2), {}), "lp_pool2d": ("n", (2, 3), {}), "lp_pool3d": ("V", (1, 2), {}),
+    "max_unpool1d": ("lL", (2,), {}), "max_unpool2d": ("nN", (2,), {}), "max_unpool3d": ("VJ", (2,), {}),
+    # losses
+    **{name: ("xz", (), {}) for name in (
+        "hinge_embedding_loss", "huber_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+        "soft_margin_loss")},
+    "kl_div": ("xz", (), {"reduction": "batchmean"}),
+    **{name: ("xzp", (), {}) for name in (
+        "gaussian_nll_loss", "margin_ranking_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss")},
+    "cosine_embedding_loss": ("xz", (Extra((2,)),), {}), "multi_margin_loss": ("xj", (), {}),
+    "multilabel_margin_loss": ("xi", (), {}), "linear_cross_entropy": ("xWj", (), {}),
+    "ctc_loss": ("", (Extra((5, 2, 4)), Extra((2, 3), "int64"), [5, 4], [3, 2]), {}),
+    # normalisation, distances, embeddings
+    "instance_norm": ("c", (), {}), "local_response_norm": ("n", (2,), {}), "rms_norm": ("x", ((3,),), {}),
+    "cosine_similarity": ("xz", (), {}), "pairwise_distance": ("xz", (), {}), "pdist": ("x", (), {}),
+    "embedding_bag": ("kW", (), {}),
+    "grouped_mm": ("", (Extra((3, 4, 8), "bfloat16"), Extra((3, 8, 8), "bfloat16")), {}),  # torch's meta: bf16
+    # shuffles and sampling
+    "pixel_shuffle": ("", (Extra((1, 8, 3, 3)), 2), {}), "pixel_unshuffle": ("n", (2,), {}),
+    "channel_shuffle": ("n", (3,), {}), "native_channel_shuffle": ("n", (3,), {}),
+    "interpolate": ("n", (), {"scale_factor": 2, "mode": "bilinear"}),
+    "affine_grid": ("B", ([5, 1, 4, 3],), {"align_corners": False}),
+    "grid_sample": ("n", (Extra((4, 2, 3, 2)),), {"align_corners": False}),
+    # attention
+    "scaled_dot_product_attention": ("eee", (), {"is_causal": True}),
+    "multi_head_attention_forward": ("eee", (4, 2, Extra((12, 4)), Extra((12,)), None, None, False, 0.0,
+                                             Extra((4, 4)), Extra((4,))), {}),
 }
 
 # Ops that torch has no meta kernel for, which work on minitorch's meta arrays.
@@ -281,12 +341,17 @@ def _place(lib, ts, args):
     return [t for i, t in enumerate(ts) if i not in used], args
 
 
-def _make(lib, letter, grad):
-    shape, dtype = INPUTS[letter]
+def _fresh(lib, shape, dtype, grad):
     t = lib.empty(shape, dtype=getattr(lib, dtype), device="meta")
-    if grad and dtype.startswith("float"):
-        t.requires_grad_()
-    return t
+    return t.requires_grad_() if grad and t.is_floating_point() else t
+
+
+def _make(lib, letter, grad):
+    return _fresh(lib, *INPUTS[letter], grad)
+
+
+def _extra(lib, arg, grad):
+    return _fresh(lib, arg.shape, arg.dtype, grad) if isinstance(arg, Extra) else arg
 
 
 def _inputs(lib, letters, grad):
@@ -298,6 +363,8 @@ def _inputs(lib, letters, grad):
 def _form_call(lib, name, form, letters, args, kwargs, grad):
     """Run op `name` in `form` ('function', 'method', 'inplace', 'functional') on fresh meta inputs."""
     ts, args = _place(lib, _inputs(lib, letters, grad), args)
+    args = [_extra(lib, a, grad) for a in args]
+    kwargs = {k: _extra(lib, a, grad) for k, a in kwargs.items()}
     if form == "function":
         return getattr(lib, name)(*ts, *args, **kwargs)
     if form in ("linalg", "fft"):
@@ -417,6 +484,20 @@ def test_values_are_refused(torch):
             except Exception as e:  # noqa: BLE001
                 yield type(e).__name__, str(e).split(".")[0][:60]
     assert list(attempts(minitorch)) == list(attempts(torch))
+
+
+def test_ctc_loss_wants_lengths_as_ints(torch):
+    """ctc_loss on meta takes its lengths as ints; as tensors they would be values to read."""
+    def attempt(lib):
+        log_probs, targets = lib.empty(5, 2, 4, device="meta"), lib.empty(2, 3, dtype=lib.int64, device="meta")
+        lengths = [lib.tensor([5, 4], device=device) for device in ("meta", "cpu")]
+        for ins in lengths:
+            try:
+                lib.nn.functional.ctc_loss(log_probs, targets, ins, lib.tensor([3, 2], device=ins.device))
+                yield "ok"
+            except Exception as e:  # noqa: BLE001
+                yield type(e).__name__, "Meta tensors" in str(e)
+    assert list(attempt(minitorch)) == list(attempt(torch)) == [("NotImplementedError", True)] * 2
 
 
 def test_attributes(torch):

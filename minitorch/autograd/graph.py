@@ -4,7 +4,10 @@ import functools
 import heapq
 import itertools
 import re
+import sys
 import weakref
+
+import numpy as np
 
 from .. import _dtype, _quiet
 from . import grad_mode
@@ -204,8 +207,46 @@ def gradient_edge(tensor):
     return (None, 0)
 
 
-def _store_grad(variable, grad, create_graph):
-    """Add `grad` into `variable.grad` (torch's AccumulateGrad rules), then run post-accumulate hooks."""
+class _Holder:
+    value = None
+
+
+def _references_when_held_once():
+    """What sys.getrefcount reports for an object that one attribute (or one list entry) holds, read as
+    `holder.value`: measured rather than assumed, since interpreters differ in what the call itself adds.
+    None where reference counts say nothing (not CPython, or CPython without the GIL)."""
+    if sys.implementation.name != "cpython" or not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return None
+    holder = _Holder()
+    holder.value = object()
+    return sys.getrefcount(holder.value)
+
+
+_HELD_ONCE = _references_when_held_once()
+
+
+def _unshared(grads, nr=0):
+    """Whether the gradient grads[nr] is the engine's alone, so that it may become a leaf's .grad without a
+    copy (as torch's AccumulateGrad steals a gradient nothing else uses) or take later gradients in place:
+    only this list holds the tensor, only the tensor holds its array (a C-contiguous, writeable NumPy array),
+    and that array owns its memory or views all of an owner that nothing else holds. A hook, a retained grad
+    or the caller's own gradient argument keeps another reference, and then it is left alone (the counts
+    are read without locals, which would add one)."""
+    if _HELD_ONCE is None or sys.getrefcount(grads[nr]) != _HELD_ONCE \
+            or sys.getrefcount(grads[nr]._data) != _HELD_ONCE:
+        return False
+    data = grads[nr]._data
+    if type(data) is not np.ndarray or not (data.flags.c_contiguous and data.flags.writeable):
+        return False
+    if data.base is None:
+        return True
+    return (type(data.base) is np.ndarray and data.base.base is None and data.base.nbytes == data.nbytes
+            and sys.getrefcount(data.base) == _HELD_ONCE)
+
+
+def _store_grad(variable, grad, create_graph, unshared=False):
+    """Add `grad` into `variable.grad` (torch's AccumulateGrad rules), then run post-accumulate hooks.
+    A first gradient becomes .grad as it is when `unshared` (see _unshared), else as a copy."""
     if grad._data.shape != variable._data.shape:
         raise RuntimeError(
             f"Function AccumulateGrad returned an invalid gradient - got {list(grad.shape)} but expected "
@@ -214,7 +255,10 @@ def _store_grad(variable, grad, create_graph):
         grad = grad.to(variable.dtype)
     old = variable._grad
     if old is None:  # a copy, which the double-backward graph sees as torch's CopyBackwards
-        variable._grad = grad.new_empty(grad.shape).copy_(grad) if create_graph else grad._wrap(grad._data.copy())
+        if create_graph:
+            variable._grad = grad.new_empty(grad.shape).copy_(grad)
+        else:
+            variable._grad = grad._wrap(grad._data if unshared else grad._data.copy())
     elif create_graph:
         variable._grad = old + grad
     else:
@@ -363,12 +407,19 @@ def _in_dtype(grad, np_dtype):
 
 
 def _add_to_buffer(buffers, node, nr, grad):
-    """Sum `grad` into the gradient waiting for output `nr` of `node`."""
+    """Sum `grad` into the gradient waiting for output `nr` of `node`: in place when no graph of the
+    backward is recorded and the waiting gradient is the engine's alone (see _unshared), as torch's engine
+    accumulates (a recurrent weight collects one gradient per time step), else as a new tensor."""
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node._num_outputs
-    old = buf[nr]
-    buf[nr] = grad if old is None else old + grad
+    if buf[nr] is None:
+        buf[nr] = grad
+    elif (not grad_mode._state["enabled"] and buf[nr]._data.shape == grad._data.shape
+          and buf[nr]._data.dtype == grad._data.dtype and _unshared(buf, nr)):
+        buf[nr]._data += grad._data
+    else:
+        buf[nr] = buf[nr] + grad
 
 
 def _run_tensor_hooks(hooks, grads):
@@ -417,8 +468,9 @@ def _execute(node, grads, captures, results, accumulate, inputs, create_graph, o
         if leaf is not None and grads[0] is not None and accumulate:
             if inputs is None or (node, 0) in captures:
                 if observer is None:
-                    _store_grad(leaf, grads[0], create_graph)
-                else:
+                    unshared = not create_graph and _unshared(grads)  # before grads[0] is read again
+                    _store_grad(leaf, grads[0], create_graph, unshared)
+                else:  # an observer may keep the gradient it saw: .grad gets a copy
                     observer.run(node, grads, _store_grad, leaf, grads[0], create_graph)
         return ()
     own = grads if node._num_outputs > 1 else grads[:1]

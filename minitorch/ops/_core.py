@@ -184,16 +184,26 @@ def as_tensor_arg(x, like):
     return tensor(x, dtype=_dtype.result_type(like, x), device=like.device)
 
 
+def on_arrays(data):
+    """Whether a backward may compute its gradient from `data` with array ops alone, skipping the tensor ops
+    (and their bookkeeping) it is written with: when no graph of the backward is recorded, and the dtype is
+    float32 or float64 (NumPy would accumulate half precision in half precision, torch in float32)."""
+    return not _grad_state["enabled"] and data.dtype.kind == "f" and data.itemsize >= 4
+
+
 def sum_to(grad, shape):
     """Sum `grad` down to `shape`: the gradient of broadcasting an operand of that shape."""
     gshape = grad._data.shape
     shape = tuple(shape)
     if gshape == shape:
         return grad
-    from .reduce import sum as _sum
     lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    data = grad._data
+    if on_arrays(data):  # a bias's gradient, mostly
+        return _wrap(data.sum(axis=axes, keepdims=True).reshape(shape))
+    from .reduce import sum as _sum
     out = _sum(grad, axes, keepdim=True) if axes else grad
     return out.reshape(shape) if out._data.shape != shape else out
 

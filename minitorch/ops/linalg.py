@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _warnings
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ._core import accumulator, broadcast_shapes, make, sum_to, widened
 from .pointwise import _conj, _dtype_name, mul
 
@@ -16,6 +17,10 @@ from .pointwise import _conj, _dtype_name, mul
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
               "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
               "uint8": "unsigned char", "bool": "bool"}
+
+
+_grad_state = grad_mode._state
+_wrap = Tensor._wrap
 
 
 def _check_tensor(op, name, position, value):
@@ -150,13 +155,28 @@ def mv(input, vec):
 def mm_grads(g, mat1, mat2):
     """The gradients of mat1 @ mat2 (None where not required), each laid out like its operand: for a
     transposed operand (e.g. `weight.t()` in a linear layer) the transposed product is computed and viewed
-    back, so the gradient reaching the weight is C-contiguous and stores without a transposing copy."""
+    back, so the gradient reaching the weight is C-contiguous and stores without a transposing copy.
+    Without a graph of the backward to record (the usual case) the products run on the arrays directly,
+    which saves the transposes' bookkeeping on the hottest path of training."""
+    if not _grad_state["enabled"]:
+        gd, a, b = g._data, mat1._data, mat2._data
+        return (_wrap(_array_like(a, gd, b.T)) if mat1._requires_grad else None,
+                _wrap(_array_like(b, a.T, gd)) if mat2._requires_grad else None)
+
     def like(operand, left, right):
-        if operand._data.flags.f_contiguous and not operand._data.flags.c_contiguous:
-            return _mT(mm(_mT(right), _mT(left)))
-        return mm(left, right)
+        return _mT(mm(_mT(right), _mT(left))) if _transposed(operand._data) else mm(left, right)
     return (like(mat1, g, _mH(mat2)) if mat1._requires_grad else None,
             like(mat2, _mH(mat1), g) if mat2._requires_grad else None)
+
+
+def _transposed(array):
+    """Whether `array` is laid out as the transpose of a C-contiguous array."""
+    return array.flags.f_contiguous and not array.flags.c_contiguous
+
+
+def _array_like(operand, left, right):
+    """left @ right laid out like `operand` (see mm_grads)."""
+    return product(right.T, left.T).T if _transposed(operand) else product(left, right)
 
 
 def mm(input, mat2):

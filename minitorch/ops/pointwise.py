@@ -429,15 +429,19 @@ def relu(input):
         raise RuntimeError("Boolean inputs not supported for relu")
     result = make(_relu_array(d), "ReluBackward0", (input,), None, saves=())
 
-    def backward(g, out):
-        # g * mask is ~10x faster than where(mask, g, 0) on CPU; adding 0.0 turns its -0.0 (negative g times
-        # False) into torch's +0.0. inf * 0 would be nan, so non-finite gradients take the exact where(). On
-        # cuda where() is one kernel and checking finiteness would wait for the GPU: where() it is.
-        passes = gt(out, 0)
-        if type(g._data) is np.ndarray and np.isfinite(g._data).all():
-            return g * passes + 0.0
-        return where(passes, g, 0.0)
+    def backward(g, out):  # torch's threshold_backward: g where out is not <= 0 (nan passes), else +0.0
+        if type(g._data) is np.ndarray and not _grad_state["enabled"] and g._data.dtype == out._data.dtype:
+            return Tensor._wrap(_relu_grad_array(g._data, out._data))
+        return where(le(out, 0), 0.0, g)
     return save_output(result, backward)
+
+
+def _relu_grad_array(g, out):
+    """relu's gradient on CPU as a bitwise AND of g with a mask of all-ones (pass) or all-zeros (+0.0) words:
+    exact for inf and nan gradients, and ~8x faster than NumPy's where() with its data-dependent branches."""
+    bits = np.dtype(f"i{g.itemsize}")
+    mask = np.subtract((out <= 0).view(np.int8), 1, dtype=bits)  # 0 where out <= 0, -1 (all ones) elsewhere
+    return np.bitwise_and(g.view(bits), mask, out=mask).view(g.dtype)
 
 
 def _relu_array(d):
@@ -448,7 +452,8 @@ def _relu_array(d):
         return array_module(d).where(d < 0, zero, d)
     out = np.empty_like(d)
     np.maximum(d, zero, out=out)
-    np.copysign(out, d, out=out, where=d == 0)
+    if not d.all():  # one read of d; zeros in the input are rare, so the masked fix-up mostly stays away
+        np.copysign(out, d, out=out, where=d == 0)
     return out
 
 

@@ -12,7 +12,7 @@ from .._device import array_module
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode
 from ..backends.cuda import ops as cuda_ops, uses_kernels
-from ._core import accumulator, make, normalize_dims, widened
+from ._core import accumulator, make, normalize_dims, on_arrays, widened
 from .pointwise import _detached_or_live, _dtype_name, abs, eq, exp, maximum, minimum, ne, sign, where
 
 _grad_state = grad_mode._state
@@ -425,6 +425,12 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
     """The vector p-norm over `dim` (all elements by default): p = 'fro' or 2, 1, inf, -inf, 0 or any
     other number, as torch.linalg.vector_norm computes it. Other string orders ('nuc') are matrix norms."""
+    return vector_p_norm(input, p, dim, keepdim, dtype)
+
+
+def vector_p_norm(input, p, dim, keepdim, dtype=None, node="LinalgVectorNormBackward0"):
+    """torch.norm, recorded as `node`: torch's C++ ops that take a norm (pairwise_distance) record
+    NormBackward1, the Python-level norm records LinalgVectorNormBackward0."""
     if isinstance(p, str):
         if p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2:
             from .norms import matrix_norm  # norms.py builds on this module
@@ -452,7 +458,7 @@ def norm(input, p="fro", dim=None, keepdim=False, *, dtype=None):
         value = xp.sqrt((data * data).sum(axis=axes, keepdims=keepdim))
     else:
         value = (size ** data.dtype.type(p)).sum(axis=axes, keepdims=keepdim) ** data.dtype.type(1.0 / p)
-    result = make(value.astype(low, copy=False), "LinalgVectorNormBackward0", (input,), None)
+    result = make(value.astype(low, copy=False), node, (input,), None)
     if result._grad_fn is not None:
         def backward(g):
             g = _unreduce(g, shape, axes, keepdim)
@@ -524,6 +530,11 @@ def _softmax(input, dim, dtype, log):
             if kernel and not _grad_state["enabled"]:  # no graph of the backward wanted: the kernel will do
                 return (Tensor._wrap(xp.moveaxis(cuda_ops.softmax_backward(
                     xp.moveaxis(result._data, axes[0], -1), xp.moveaxis(g._data, axes[0], -1), log), -1, axes[0])),)
+            if on_arrays(g._data) and g._data.ndim:  # (0-dim arithmetic would give NumPy scalars)
+                gd, yd = g._data, result._data
+                if log:
+                    return (Tensor._wrap(gd - xp.exp(yd) * gd.sum(axis=axes, keepdims=True)),)
+                return (Tensor._wrap(yd * (gd - (gd * yd).sum(axis=axes, keepdims=True))),)
             y = _detached_or_live(result)
             if log:
                 return (g - exp(y) * sum(g, axes, keepdim=True),)

@@ -229,9 +229,24 @@ def unsqueeze(input, dim):
 
 # ----- reordering dimensions -----------------------------------------------------------------------------
 def _permuted(input, perm, name):
-    inverse = tuple(int(i) for i in np.argsort(perm))
-    return _view(input._data.transpose(perm), name, input, lambda g: (_permuted(g, inverse, name),),
+    return _view(input._data.transpose(perm), name, input, lambda g: (_permuted_back(g, perm, name),),
                  lambda t: _permuted(t, perm, name))
+
+
+def _permuted_back(g, perm, name):
+    """A permute's gradient: g permuted back. Without a graph to record, a plain tensor over the permuted
+    array (no view of g to keep track of, so that the engine can hand it on without a copy)."""
+    if not grad_mode._state["enabled"]:
+        return Tensor._wrap(g._data.transpose(_inverse(perm)))
+    return _permuted(g, _inverse(perm), name)
+
+
+def _inverse(perm):
+    """The permutation that undoes `perm` (for a transpose, `perm` itself)."""
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return tuple(inverse)
 
 
 def permute(input, *args, dims=None):

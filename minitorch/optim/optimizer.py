@@ -37,15 +37,17 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 _SLICE = 1 << 15  # elements per slice: a few float32 slices of this size fit in L2 cache together
+_SLICE_ABOVE = 1 << 20  # arrays up to this size stay in the last-level cache: whole-array ufuncs cost less
 
 
 def foreach_slice(kernel, arrays, n_scratch):
     """Call `kernel(*arrays, *scratch)` with `n_scratch` scratch arrays, over matching slices of the
-    same-shape arrays (entries may be None). Large contiguous NumPy arrays go slice by slice, so each
-    ufunc in the kernel reads and writes cache rather than main memory; others go in one call."""
+    same-shape arrays (entries may be None). Large contiguous NumPy arrays (those that would stream from
+    main memory) go slice by slice, so each ufunc in the kernel reads and writes cache rather than main
+    memory; others go in one call, which saves the Python work of the slices."""
     first = arrays[0]
     xp = array_module(first)
-    if xp is np and first.size > _SLICE and all(a is None or a.flags.c_contiguous for a in arrays):
+    if xp is np and first.size > _SLICE_ABOVE and all(a is None or a.flags.c_contiguous for a in arrays):
         flat = [None if a is None else a.reshape(-1) for a in arrays]
         scratch = [np.empty(_SLICE, first.dtype) for _ in range(n_scratch)]
         for lo in range(0, first.size, _SLICE):

@@ -6,8 +6,9 @@ from typing import Any
 
 from .._device import array_module
 from .._tensor import Tensor
+from ..backends import cpu
 from ..backends.cuda import uses_kernels
-from .optimizer import Optimizer, effective_grad, foreach_slice
+from .optimizer import Optimizer, foreach_slice
 
 __all__ = ["SGD"]
 
@@ -61,31 +62,54 @@ class SGD(Optimizer):
 
 
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
-    """SGD's update of the arrays p (and momentum buffer buf), in place; the fused kernel on cuda."""
+    """SGD's update of the arrays p (and momentum buffer buf), in place; the fused kernel on cuda. Every
+    `a + alpha * b` of torch's formulas is an axpy: one BLAS pass with torch's fused rounding where
+    `backends.cpu` can take the arrays, else a product into scratch and an addition."""
     xp = array_module(p)
     if uses_kernels(p) and all(a is None or a.flags.c_contiguous for a in (p, buf)):
         from ..backends.cuda import ops
         ops.sgd_step(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
         return
+    blas = cpu.usable(p, g, buf)
+
+    def axpy(alpha, x, y, scratch):  # y += alpha * x
+        if blas:
+            cpu.axpy(alpha, x, y)
+        elif alpha == 1:
+            y += x
+        else:
+            xp.multiply(x, alpha, out=scratch)
+            y += scratch
 
     def kernel(p, g, buf, grad_out, scratch):
-        g = effective_grad(xp, p, g, weight_decay, maximize, grad_out)
+        if maximize:
+            g = xp.negative(g, out=grad_out)
+        if weight_decay:
+            g = _copied(xp, g, grad_out)
+            axpy(weight_decay, p, g, scratch)
         if buf is not None:
             if first:
                 xp.copyto(buf, g)
             else:
-                buf *= momentum
-                if dampening:
-                    xp.multiply(g, 1 - dampening, out=scratch)
-                    buf += scratch
+                if blas:
+                    cpu.scal(momentum, buf)
                 else:
-                    buf += g
+                    buf *= momentum
+                axpy(1 - dampening, g, buf, scratch)
             if nesterov:
-                xp.multiply(buf, momentum, out=scratch)
-                scratch += g
-                g = scratch
+                g = _copied(xp, g, grad_out)
+                axpy(momentum, buf, g, scratch)
             else:
                 g = buf
-        xp.multiply(g, -lr, out=scratch)
-        p += scratch
-    foreach_slice(kernel, (p, g, buf), 2)
+        axpy(-lr, g, p, scratch)
+    if blas:  # BLAS streams whole arrays in one pass each: no slices, and no scratch but the gradient's copy
+        kernel(p, g, buf, xp.empty_like(p) if maximize or weight_decay or nesterov else None, None)
+    else:
+        foreach_slice(kernel, (p, g, buf), 2)
+
+
+def _copied(xp, g, out):
+    """The gradient `g` in `out`, where an update may write (never into the parameter's .grad itself)."""
+    if g is not out:
+        xp.copyto(out, g)
+    return out

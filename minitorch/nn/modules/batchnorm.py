@@ -1,4 +1,4 @@
-"""BatchNorm1d / BatchNorm2d: per-channel normalisation with running statistics for evaluation.
+"""BatchNorm1d / 2d / 3d: per-channel normalisation with running statistics for evaluation.
 See https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html"""
 from ... import _dtype
 from ..._creation import empty, tensor
@@ -7,12 +7,12 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
-class _BatchNorm(Module):
-    """Learnable per-channel weight (1) and bias (0) when affine; running_mean (0), running_var (1) and
-    num_batches_tracked buffers when track_running_stats. momentum=None averages all batches equally."""
+class _NormBase(Module):
+    """What batch and instance norm share: learnable per-channel weight (1) and bias (0) when affine;
+    running_mean (0), running_var (1) and num_batches_tracked buffers when track_running_stats."""
 
     __constants__ = ["track_running_stats", "momentum", "eps", "num_features", "affine"]
 
@@ -54,6 +54,15 @@ class _BatchNorm(Module):
     def _check_input_dim(self, input):
         raise NotImplementedError
 
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """Batch statistics in training (moving the running ones), running statistics in eval; momentum=None
+    averages all batches equally."""
+
     def forward(self, input):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -64,10 +73,6 @@ class _BatchNorm(Module):
         keep = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep else None, self.running_var if keep else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -84,3 +89,11 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) inputs."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose2d. See
+"""Convolution layers: Conv1d, Conv2d, Conv3d and their transposes ConvTranspose1d/2d/3d. See
 https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html"""
 import math
 
@@ -8,8 +8,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
-
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 def _ntuple(value, n):
@@ -95,52 +94,103 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
-    """1-D convolution over (N, C_in, L) inputs."""
+class _Conv(_ConvNd):
+    """A convolution of `_nd` spatial dims; subclasses set `_nd` and name their function in `_function`.
+    _conv_forward(input, weight, bias) is torch's hook for layers that transform their weight first."""
+
+    _function = None
+    _nd = None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
-                         padding_mode, device, dtype, nd=1)
-
-    def forward(self, input):
-        padding, input = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
-
-
-class Conv2d(_ConvNd):
-    """2-D convolution over (N, C_in, H, W) inputs: weight (C_out, C_in/groups, KH, KW)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups, bias,
-                         padding_mode, device, dtype, nd=2)
+                         padding_mode, device, dtype, nd=self._nd)
 
     def _conv_forward(self, input, weight, bias):
-        """The convolution with the given weight and bias (QAT modules pass a fake-quantized weight)."""
         padding, input = self._padded(input)
-        return F.conv2d(input, weight, bias, self.stride, padding, self.dilation, self.groups)
+        return type(self)._function(input, weight, bias, self.stride, padding, self.dilation, self.groups)
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias)
 
 
-class ConvTranspose2d(_ConvNd):
-    """The adjoint of Conv2d (upsampling "deconvolution"): weight (C_in, C_out/groups, KH, KW)."""
+class Conv1d(_Conv):
+    """1-D convolution over (N, C_in, L) inputs: weight (C_out, C_in/groups, K)."""
+
+    _function = F.conv1d
+    _nd = 1
+
+
+class Conv2d(_Conv):
+    """2-D convolution over (N, C_in, H, W) inputs: weight (C_out, C_in/groups, KH, KW)."""
+
+    _function = F.conv2d
+    _nd = 2
+
+
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W) inputs: weight (C_out, C_in/groups, KD, KH, KW)."""
+
+    _function = F.conv3d
+    _nd = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """A transposed convolution: weight (C_in, C_out/groups, *kernel); forward(input, output_size) picks the
+    output_padding that gives output_size. Subclasses set `_nd` and name their function in `_function`."""
+
+    _function = None
+    _nd = None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if padding_mode != "zeros":
-            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
-                         groups, bias, padding_mode, device, dtype, nd=2)
+                         groups, bias, padding_mode, device, dtype, nd=self._nd)
+
+    def _output_padding(self, input, output_size):
+        """The output_padding for the requested output_size (torch's checks and messages)."""
+        if output_size is None:
+            return self.output_padding
+        nd = len(self.kernel_size)
+        lead = 2 if input.dim() == nd + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == lead + nd:
+            output_size = output_size[lead:]
+        if len(output_size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.dim()}D input, output_size must have {nd} or "
+                             f"{lead + nd} elements (got {len(output_size)})")
+        low = [(input.shape[lead + a] - 1) * self.stride[a] - 2 * self.padding[a]
+               + self.dilation[a] * (self.kernel_size[a] - 1) + 1 for a in range(nd)]
+        high = [low[a] + self.stride[a] - 1 for a in range(nd)]
+        for a, size in enumerate(output_size):
+            if size < low[a] or size > high[a]:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {low} to "
+                                 f"{high} (for an input of torch.Size({list(input.shape[2:])}))")  # sic, as torch
+        return tuple(output_size[a] - low[a] for a in range(nd))
 
     def forward(self, input, output_size=None):
-        output_padding = self.output_padding
-        if output_size is not None:
-            size = list(output_size)[-2:]
-            output_padding = tuple(
-                size[a] - ((input.shape[-2 + a] - 1) * self.stride[a] - 2 * self.padding[a]
-                           + self.dilation[a] * (self.kernel_size[a] - 1) + 1) for a in (0, 1))
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
+                                    self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The adjoint of Conv1d: weight (C_in, C_out/groups, K)."""
+
+    _function = F.conv_transpose1d
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The adjoint of Conv2d (upsampling "deconvolution"): weight (C_in, C_out/groups, KH, KW)."""
+
+    _function = F.conv_transpose2d
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """The adjoint of Conv3d: weight (C_in, C_out/groups, KD, KH, KW)."""
+
+    _function = F.conv_transpose3d
+    _nd = 3

@@ -52,6 +52,10 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear that dynamic quantization leaves alone: MultiheadAttention's out_proj."""
+
+
 class Bilinear(Module):
     """y = x1^T W x2 + b per output feature: weight (out_features, in1_features, in2_features), bias
     (out_features), both U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in torch."""
