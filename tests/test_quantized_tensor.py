@@ -177,11 +177,11 @@ def test_errors_match_torch(torch, call):
         assert got[1] == expected[1]
 
 
-@pytest.mark.parametrize("op", ["add", "sum", "mul", "exp", "matmul"])
+@pytest.mark.parametrize("op", ["add", "sum", "mul", "exp", "matmul", "setitem"])
 def test_unsupported_ops_raise_could_not_run(op):
     q = minitorch.quantize_per_tensor(minitorch.randn(2, 2), 0.1, 0, minitorch.qint8)
     call = {"add": lambda: q + q, "sum": lambda: q.sum(), "mul": lambda: q * 2, "exp": lambda: q.exp(),
-            "matmul": lambda: q @ q}[op]
+            "matmul": lambda: q @ q, "setitem": lambda: q.__setitem__(0, 1.0)}[op]
     with pytest.raises(NotImplementedError, match=r"Could not run 'aten::\w+' with arguments from the "
                                                   r"'QuantizedCPU' backend"):
         call()

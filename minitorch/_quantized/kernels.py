@@ -187,6 +187,12 @@ for _kind in (int, float, complex):  # int(t), float(t), complex(t): the number 
     kernel(f"torch.Tensor.__{_kind.__name__}__")(lambda self, _kind=_kind: _kind(item(self)))
 
 
+@kernel("torch.Tensor.__setitem__")
+def setitem(self, key, value):
+    """Writing values into a quantized tensor is not supported (torch's quantized kernels ignore it)."""
+    raise _dispatch.not_implemented_for("aten::setitem", self._data.dispatch_key)
+
+
 @kernel("torch.Tensor.__index__")
 def not_an_index(self):
     raise TypeError("only integer tensors of a single element can be converted to an index")
