@@ -1,6 +1,7 @@
 """`Tensor`: one NumPy (cpu) or CuPy (cuda) array plus what autograd needs. The maths lives in `ops/`;
 this file holds the object itself: attributes, conversion, autograd entry points and in-place plumbing."""
 import copy
+import sys
 
 import numpy as np
 
@@ -9,6 +10,8 @@ from ._device import as_device, device_of
 from ._layout import strided
 from ._size import Size
 from .autograd.graph import add_hook
+
+_AUTOGRAD = __package__ + ".autograd"
 
 
 class Tensor:
@@ -363,8 +366,9 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) * gradient into the `.grad` of every leaf that requires grad.
         See https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html"""
-        from .autograd import backward  # the autograd package is built on Tensor, so imported at call time
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        # the autograd package is built on Tensor: `import minitorch` loads it before any tensor exists (looked
+        # up in sys.modules, as an import statement here would cost more than a tiny backward pass)
+        sys.modules[_AUTOGRAD].backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----- conversion -------------------------------------------------------------------------------
     def numpy(self, *, force=False):

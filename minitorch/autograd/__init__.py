@@ -1,4 +1,6 @@
 """`minitorch.autograd`: backward, grad, grad modes, custom Functions and gradcheck."""
+import numpy as np
+
 from .. import _dtype
 from .._device import array_module
 from ..cuda import _on_device_of
@@ -24,8 +26,11 @@ def _make_grads(outputs, grad_outputs):
             if out._requires_grad and not _dtype.from_numpy_dtype(out._data.dtype).is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            with _on_device_of(out._data):
-                g = Tensor._wrap(array_module(out._data).ones_like(out._data))
+            if type(out._data) is np.ndarray:
+                g = Tensor._wrap(np.ones_like(out._data))
+            else:
+                with _on_device_of(out._data):
+                    g = Tensor._wrap(array_module(out._data).ones_like(out._data))
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         elif g._data.shape != out._data.shape:
