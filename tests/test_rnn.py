@@ -8,7 +8,8 @@ import pytest
 
 import minitorch
 from minitorch import nn
-from minitorch.autograd import gradcheck
+from minitorch.autograd import gradcheck, gradgradcheck
+from minitorch.nn.modules.rnn import _lstm_layer
 
 from ._module_parity import copy_state, outcome, same
 
@@ -161,6 +162,96 @@ def test_gradcheck_tiny_rnns():
             out, hidden = module(x, *rest[:len(extra)])
             return out, *(hidden if isinstance(hidden, tuple) else (hidden,))
         assert gradcheck(fn, (x, *extra, *module.parameters()))
+
+
+@pytest.mark.parametrize("reverse, proj, bias", [(False, False, True), (True, True, True), (False, True, False)])
+def test_lstm_layer_gradcheck_and_gradgradcheck(reverse, proj, bias):
+    """nn.LSTM's fused layer node: first derivatives from its array backward, second derivatives through the
+    tensor-op backward it records under create_graph; outputs used alone leave the others' gradients None."""
+    minitorch.manual_seed(0)
+    f64, hidden = minitorch.float64, 2
+    real = 1 if proj else hidden
+    xw, h0, c0, w_hh = (minitorch.randn(*s, dtype=f64, requires_grad=True)
+                        for s in ((3, 2, 4 * hidden), (2, real), (2, hidden), (4 * hidden, real)))
+    b_hh = minitorch.randn(4 * hidden, dtype=f64, requires_grad=True) if bias else None
+    w_hr = minitorch.randn(real, hidden, dtype=f64, requires_grad=True) if proj else None
+    given = tuple(t for t in (xw, h0, c0, w_hh, b_hh, w_hr) if t is not None)
+
+    def layer(*args):
+        it = iter(args)
+        return _lstm_layer(*(next(it) if t is not None else None for t in (xw, h0, c0, w_hh, b_hh, w_hr)), reverse)
+    assert gradcheck(layer, given) and gradgradcheck(layer, given)
+    assert gradcheck(lambda *a: layer(*a)[0], given) and gradcheck(lambda *a: layer(*a)[2], given)
+
+
+def test_lstm_double_backward_through_module(torch):
+    """A gradient penalty through nn.LSTM (create_graph) differentiates to torch's numbers."""
+    results = []
+    for lib in (minitorch, torch):
+        ref, mine = _pair(torch, "LSTM", 3, 4, num_layers=2, proj_size=2)
+        module = mine if lib is minitorch else ref
+        (x,) = _inputs(lib, (5, 2, 3))
+        out, (h, c) = module(x)
+        (gx,) = lib.autograd.grad((out.tanh().sum() + c.sum()), x, create_graph=True)
+        (gx * gx).sum().backward()
+        results.append([x.grad.numpy()] + [p.grad.numpy() for p in module.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, kwargs", [("float32", {}), ("float32", {"proj_size": 2, "bidirectional": True}),
+                                           ("float64", {"batch_first": True}), ("float64", {})])
+def test_lstm_float32_and_grad_fn_names(torch, dtype, kwargs):
+    """float32 numbers within rounding of torch's, and the output's grad_fn named as torch's CPU LSTM names it
+    (one oneDNN layer node for float32 without projections, else a stack of steps)."""
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(3, 5, num_layers=2, dtype=getattr(torch, dtype), **kwargs)
+    mine = nn.LSTM(3, 5, num_layers=2, dtype=getattr(minitorch, dtype), **kwargs)
+    copy_state(ref, mine)
+    x = np.random.default_rng(0).standard_normal((6, 4, 3)).astype(dtype)
+    runs = []
+    for lib, module in ((minitorch, mine), (torch, ref)):
+        t = lib.tensor(x, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch: "LSTM with projections is not supported with oneDNN"
+            out, (h, c) = module(t)
+        (out.sin().sum() + 2 * h.sum() + (c * c).sum()).backward()
+        runs.append((out.grad_fn.name(), [a.detach().numpy() for a in (out, h, c, t.grad)]
+                     + [p.grad.numpy() for p in module.parameters()]))
+    assert runs[0][0] == runs[1][0]
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-12}
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_allclose(a, b, **tol)
+
+
+def test_lstm_on_meta(torch):
+    """The fused LSTM layer runs forward and backward on meta tensors, with torch's shapes."""
+    shapes = []
+    for lib in (minitorch, torch):
+        module = lib.nn.LSTM(3, 5, num_layers=2, proj_size=2, bidirectional=True, device="meta")
+        x = lib.empty(4, 2, 3, device="meta", requires_grad=True)
+        out, (h, c) = module(x)
+        (out.sum() + c.sum()).backward()
+        grads = [x.grad, *(p.grad for p in module.parameters())]
+        shapes.append([(tuple(t.shape), str(t.device)) for t in (out, h, c, *grads)])
+    assert shapes[0] == shapes[1]
+
+
+@pytest.mark.cuda
+def test_lstm_cuda_matches_cpu():
+    minitorch.manual_seed(0)
+    module = nn.LSTM(3, 5, num_layers=2, bidirectional=True, proj_size=2)
+    x = np.random.default_rng(0).standard_normal((4, 2, 3)).astype(np.float32)
+    runs = []
+    for device in ("cpu", "cuda"):
+        module.zero_grad()
+        module.to(device)
+        t = minitorch.tensor(x, device=device, requires_grad=True)
+        out, (h, c) = module(t)
+        (out.sin().sum() + (c * c).sum()).backward()
+        runs.append([a.detach().cpu().numpy() for a in (out, h, c, t.grad, *(p.grad for p in module.parameters()))])
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_float32_default(torch):

@@ -1,20 +1,29 @@
 """Recurrent layers: `RNN` (tanh or relu), `LSTM`, `GRU` and their one-step cells `RNNCell`, `LSTMCell`,
-`GRUCell` (torch.nn). Every time step is built from differentiable tensor ops (linear, sigmoid, tanh, ...),
-so autograd derives backpropagation through time by itself. Parameter names, shapes, gate orders (LSTM: i, f,
-g, o; GRU: r, z, n), default init and errors follow torch.
+`GRUCell` (torch.nn). RNN, GRU and the cells build every time step from differentiable tensor ops (linear,
+sigmoid, tanh, ...), so autograd derives backpropagation through time by itself; LSTM runs each layer as one
+node whose backward is written out (`_lstm_layer`), as torch's CPU kernel does, which is faster. Parameter
+names, shapes, gate orders (LSTM: i, f, g, o; GRU: r, z, n), default init and errors follow torch.
 See https://pytorch.org/docs/stable/nn.html#recurrent-layers"""
 import math
 import numbers
 import warnings
 
-from ..._creation import empty, rand, zeros
-from ...ops._core import make
+import numpy as np
+
+from ..._creation import empty, rand, zeros, zeros_like
+from ..._dtype import float32
+from ..._tensor import Tensor
+from ..._device import array_module
+from ...ops._core import make, make_multi, on_arrays
+from ...ops.linalg import matmul, product
 from ...ops.pointwise import relu, sigmoid, tanh
 from ...ops.shape import cat, stack
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+
+_wrap = Tensor._wrap
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -29,12 +38,141 @@ def _relu_step(xw, h, w_hh, b_hh):
 
 
 def _lstm_step(xw, state, w_hh, b_hh, w_hr=None):
-    """One LSTM step on state (h, c); with a projection `w_hr`, h' = W_hr (o * tanh(c'))."""
+    """One LSTM step on state (h, c) (LSTMCell; nn.LSTM runs whole layers, see _lstm_layer); with a projection
+    `w_hr`, h' = W_hr (o * tanh(c'))."""
     h, c = state
     i, f, g, o = (xw + F.linear(h, w_hh, b_hh)).chunk(4, 1)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
     h = sigmoid(o) * tanh(c)
     return (h if w_hr is None else F.linear(h, w_hr)), c
+
+
+class _ArrayOps:
+    """What the LSTM layer's loops need, on arrays of the array module `xp` (NumPy, CuPy or meta)."""
+
+    def __init__(self, xp):
+        self.xp = xp
+        self.mm = product
+        self.tanh = xp.tanh
+        self.zeros_like = xp.zeros_like
+
+    def sigmoid(self, a):
+        """1 / (1 + exp(-a)), torch's formula: half the passes of the overflow-free `_sigmoid`; exp's overflow
+        to inf for very negative `a` gives the right 0."""
+        with np.errstate(over="ignore"):
+            return 1 / (1 + self.xp.exp(-a))
+
+    def join(self, parts):
+        return self.xp.concatenate(parts, axis=1)
+
+    def stack(self, parts):
+        return self.xp.stack(parts)
+
+    def t(self, w):
+        """w^T laid out contiguously: every step multiplies by it, and BLAS runs faster on that layout."""
+        return self.xp.ascontiguousarray(w.T)
+
+
+class _TensorOps:
+    """The same on tensors, recorded by autograd (the layer's backward when a graph of it is wanted)."""
+    mm, sigmoid, tanh, zeros_like = (staticmethod(f) for f in (matmul, sigmoid, tanh, zeros_like))
+
+    @staticmethod
+    def join(parts):
+        return cat(parts, 1)
+
+    @staticmethod
+    def stack(parts):
+        return stack(parts)
+
+    @staticmethod
+    def t(w):
+        return w.t()
+
+
+def _gate_values(gates, c, ops):
+    """The LSTM cell on (batch, 4 * hidden) pre-activations: (i, f, g, o, c', tanh(c'))."""
+    n = gates.shape[1] // 4
+    s = ops.sigmoid(gates)  # one call for all gates; g's part is replaced by its tanh
+    i, f, o = s[:, :n], s[:, n:2 * n], s[:, 3 * n:]
+    g = ops.tanh(gates[:, 2 * n:3 * n])
+    c_next = f * c + i * g
+    return i, f, g, o, c_next, ops.tanh(c_next)
+
+
+def _gate_grads(values, c, gh, gc, ops):
+    """The cell's backward: (gradient of the gate pre-activations, gradient of c) from the gradients gh of
+    o * tanh(c') and gc of c'."""
+    i, f, g, o, _, tc = values
+    dc = gh * o * (1 - tc * tc) + gc
+    return ops.join([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)]), dc * f
+
+
+def _layer_forward(xw, h, c, w_hh, b_hh, w_hr, reverse, ops):
+    """Unroll one LSTM layer-direction over the input parts xw (seq, batch, 4 * hidden): returns (outputs in
+    time order, h_n, c_n, steps), steps holding what the backward reads, in processing order."""
+    w_t = ops.t(w_hh)
+    w_rt = None if w_hr is None else ops.t(w_hr)
+    if b_hh is not None:
+        xw = xw + b_hh  # once for all steps
+    outputs, steps = [None] * xw.shape[0], []
+    for t in (reversed(range(xw.shape[0])) if reverse else range(xw.shape[0])):
+        values = _gate_values(xw[t] + ops.mm(h, w_t), c, ops)
+        cell_h = values[3] * values[5]
+        steps.append((t, values, h, c, cell_h))
+        h, c = (cell_h if w_rt is None else ops.mm(cell_h, w_rt)), values[4]
+        outputs[t] = h
+    return ops.stack(outputs), h, c, steps
+
+
+def _layer_backward(steps, w_hh, w_hr, g_out, g_h, g_c, ops):
+    """Backpropagation through time of `_layer_forward`: gradients of (xw, h0, c0, w_hh, b_hh, w_hr). The
+    weight gradients are one product over all steps each, not one per step."""
+    d_gates, d_cell_h = [None] * len(steps), []
+    for t, values, _, c, _ in reversed(steps):
+        g_h = g_h + g_out[t]
+        if w_hr is not None:
+            d_cell_h.append(g_h)
+            g_h = ops.mm(g_h, w_hr)
+        d_gates[t], g_c = _gate_grads(values, c, g_h, g_c, ops)
+        g_h = ops.mm(d_gates[t], w_hh)
+    d_xw = ops.stack(d_gates)
+    order = [t for t, *_ in steps]
+    flat = ops.stack([d_gates[t] for t in order]).reshape(-1, d_xw.shape[2])
+    d_w_hh = ops.mm(flat.T, ops.stack([h for _, _, h, _, _ in steps]).reshape(-1, w_hh.shape[1]))
+    d_w_hr = None
+    if w_hr is not None:
+        d_w_hr = ops.mm(ops.stack(d_cell_h[::-1]).reshape(-1, w_hr.shape[0]).T,
+                        ops.stack([cell_h for *_, cell_h in steps]).reshape(-1, w_hr.shape[1]))
+    return d_xw, g_h, g_c, d_w_hh, flat.sum(0), d_w_hr
+
+
+def _lstm_layer(xw, h0, c0, w_hh, b_hh, w_hr, reverse):
+    """One LSTM layer-direction as one graph node (as torch's CPU kernel for float32 is one node too):
+    (output (seq, batch, hidden or proj_size), h_n, c_n) from the input parts xw = x W_ih^T + b_ih of all steps
+    and the initial state. The forward and, without a graph of the backward to record, the backward run on
+    arrays; with create_graph the backward recomputes the steps with tensor ops and differentiates those."""
+    ops = _ArrayOps(array_module(xw._data))
+    w_hr_data = None if w_hr is None else w_hr._data
+    *outs, steps = _layer_forward(xw._data, h0._data, c0._data, w_hh._data, None if b_hh is None else b_hh._data,
+                                  w_hr_data, reverse, ops)
+
+    def backward(g_out, g_h, g_c):
+        given = next(g for g in (g_out, g_h, g_c) if g is not None)
+        if on_arrays(given._data):
+            grads = _layer_backward(steps, w_hh._data, w_hr_data, *(ops.zeros_like(like) if g is None else g._data
+                                                                    for g, like in zip((g_out, g_h, g_c), outs)), ops)
+            grads = tuple(None if g is None else _wrap(g) for g in grads)
+        else:
+            live = _layer_forward(xw, h0, c0, w_hh, b_hh, w_hr, reverse, _TensorOps)
+            grads = _layer_backward(live[3], w_hh, w_hr, *(zeros_like(like) if g is None else g
+                                                           for g, like in zip((g_out, g_h, g_c), live)), _TensorOps)
+        return grads[:4] + (grads[4] if b_hh is not None else None, grads[5])
+    # the name torch's CPU LSTM gives its output: oneDNN's layer node for float32 without projections, else
+    # the stack of its per-step outputs
+    name = "MkldnnRnnLayerBackward0" if w_hr is None and xw.dtype is float32 else "StackBackward0"
+    return make_multi(outs, name, (xw, h0, c0, w_hh, b_hh, w_hr), backward,
+                      saves=(xw, h0, c0, w_hh, b_hh, w_hr))
 
 
 def _gru_step(xw, h, w_hh, b_hh):
@@ -47,7 +185,7 @@ def _gru_step(xw, h, w_hh, b_hh):
     return n + z * (h - n)
 
 
-_STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+_STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "GRU": _gru_step}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
@@ -220,12 +358,16 @@ class RNNBase(Module):
     def _run_direction(self, x, state, index, reverse):
         """Unroll one layer-direction over a time-major x: returns (outputs stacked over time, final state)."""
         w_ih, b_ih, hidden = self._weights(index)
+        if self.mode == "LSTM":
+            out, h, c = _lstm_layer(F.linear(x, w_ih, b_ih), *state, *hidden, *(None,) * (3 - len(hidden)),
+                                    reverse)
+            return out, (h, c)
         step = _STEPS[self.mode]
         inputs = F.linear(x, w_ih, b_ih).unbind(0)  # the input projection of every step at once
         outputs = []
         for t in (reversed(range(len(inputs))) if reverse else range(len(inputs))):
             state = step(inputs[t], state, *hidden)
-            outputs.append(state[0] if self.mode == "LSTM" else state)
+            outputs.append(state)
         if reverse:
             outputs.reverse()
         return stack(outputs), state
