@@ -114,7 +114,7 @@ class _Recorder:
         if self.record_shapes:
             record.shapes = [_shape(a) for a in (*args, *kwargs.values())]
         if self.profile_memory:
-            self._note_inputs(record.parent, _tensors(args) + _tensors(kwargs.values()))
+            self._note_inputs(record.parent, _dispatch._tensor_args(args, kwargs))
         if self.cuda is not None and _on_gpu(self.cuda, args):
             record.cuda = self._cuda_event()
         record.start = _now()
@@ -282,14 +282,8 @@ class _Recorder:
 
 
 def _tensors(values):
-    from .._tensor import Tensor
-    found = []
-    for v in values:
-        if isinstance(v, Tensor):
-            found.append(v)
-        elif isinstance(v, (list, tuple)):
-            found.extend(x for x in v if isinstance(x, Tensor))
-    return found
+    """The tensors among `values`, also inside lists and tuples (one level deep), as the door finds them."""
+    return _dispatch._tensor_args(values, {})
 
 
 def _shape(value):
