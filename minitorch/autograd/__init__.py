@@ -1,7 +1,7 @@
 """`minitorch.autograd`: backward, grad, grad modes, custom Functions and gradcheck."""
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _tensor  # _tensor is still loading when it imports this package: read at call time
 from .._device import array_module
 from ..cuda import _on_device_of
 from .function import Function, FunctionCtx
@@ -15,23 +15,26 @@ from . import profiler
 
 def _make_grads(outputs, grad_outputs):
     """Fill in the implicit gradient of 1 for scalar outputs; reject it for non-scalar ones."""
-    from .._tensor import Tensor  # the tensor is built on this package: imported when first needed
     if len(grad_outputs) < len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        data = out._data
         if g is None:
-            if out._requires_grad and out._data.size != 1:
+            if out._requires_grad and data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._requires_grad and not _dtype.from_numpy_dtype(out._data.dtype).is_floating_point:
+            if out._requires_grad and data.dtype.kind != "f" and \
+                    not _dtype.from_numpy_dtype(data.dtype).is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            if type(out._data) is np.ndarray:
-                g = Tensor._wrap(np.ones_like(out._data))
+            if type(data) is np.ndarray:
+                ones = np.empty(data.shape, data.dtype)
+                ones.fill(1)
             else:
-                with _on_device_of(out._data):
-                    g = Tensor._wrap(array_module(out._data).ones_like(out._data))
-        elif not isinstance(g, Tensor):
+                with _on_device_of(data):
+                    ones = array_module(data).ones_like(data)
+            g = _tensor.Tensor._wrap(ones)
+        elif not isinstance(g, _tensor.Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         elif g._data.shape != out._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape!r} "

@@ -294,20 +294,23 @@ engine = _ExecutionEngine()
 node_observer = [None]
 
 
-@_quiet.quiet_fp
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, accumulate=True):
     """Propagate `grad_roots` from the `roots` edges through the graph, then run the callbacks queued
-    during it (engine.queue_callback), in order.
+    during it (engine.queue_callback), in order. NumPy's floating-point warnings are off meanwhile (see
+    minitorch/_quiet.py).
 
     With accumulate=True gradients land in the `.grad` of leaves (all of them, or only `inputs`); with
     accumulate=False (autograd.grad) the gradients reaching `inputs` are returned instead, in order."""
     callbacks = []
     engine._callbacks.append(callbacks)
+    quiet = None if _quiet.get_state() is _quiet.QUIET else _quiet.set_state(_quiet.QUIET)
     try:
         results = _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate)
         for callback in callbacks:  # a callback may queue more: they run too
             callback()
     finally:
+        if quiet is not None:
+            _quiet.reset_state(quiet)
         engine._callbacks.pop()
     return results
 
@@ -317,7 +320,7 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
     # 1. Count, for each node, how many edges lead into it (iterative DFS, so depth is unbounded).
     deps = {}
     parents = {} if inputs is not None else None
-    stack = list(dict.fromkeys(node for node, _ in roots if node is not None))
+    stack = list(dict.fromkeys([node for node, _ in roots if node is not None]))
     seen = set(stack)
     while stack:
         node = stack.pop()
@@ -374,7 +377,8 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
             node = heapq.heappop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node._num_outputs
             grad_inputs = ()
-            if (needed is None or node in needed) and any(g is not None for g in grads):
+            grad = None  # no gradient of the previous node stays referenced while this one runs (see _unshared)
+            if (needed is None or node in needed) and (grads[0] is not None or any(g is not None for g in grads)):
                 if _dispatch._multi_device[0]:  # run the node on the GPU of its gradients
                     with _on_device_of(next(g for g in grads if g is not None)._data):
                         grad_inputs = execute(node, grads, captures, results, accumulate, inputs, create_graph)
@@ -386,8 +390,10 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
             for i, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
-                if i < n_grads and grad_inputs[i] is not None:
-                    _add_to_buffer(buffers, child, nr, _in_dtype(grad_inputs[i], child._dtype))
+                if i < n_grads and (grad := grad_inputs[i]) is not None:
+                    if child._dtype is not None and grad._data.dtype != child._dtype:
+                        grad = _in_dtype(grad, child._dtype)
+                    _add_to_buffer(buffers, child, nr, grad)
                 left = deps[child] - 1
                 deps[child] = left
                 if not left:
@@ -401,8 +407,6 @@ def _propagate(roots, grad_roots, retain_graph, create_graph, inputs, accumulate
 def _in_dtype(grad, np_dtype):
     """A gradient cast to the dtype of the tensor it is for, as torch's engine does: an op that promoted
     float32 with float64 sends a float64 gradient back to its float32 operand."""
-    if np_dtype is None or grad._data.dtype == np_dtype:
-        return grad
     return grad.to(_dtype.from_numpy_dtype(np_dtype))
 
 
