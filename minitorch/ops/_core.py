@@ -99,6 +99,13 @@ _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
 NUMPY1 = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
 
+def number_operand(value, np_dtype):
+    """A Python number as NumPy must see it beside an array of `np_dtype` to compute in np_dtype: as it is on
+    NumPy 2 (NEP 50), a NumPy scalar of np_dtype on NumPy 1 and for bfloat16 (ml_dtypes before 0.7 promotes
+    bfloat16 and a Python float to float32)."""
+    return np_dtype.type(value) if NUMPY1 or np_dtype is _dtype.bfloat16.np else value
+
+
 def scalar_operand(value, np_dtype):
     """A Python number as an operand of an array of `np_dtype` (the promoted dtype of the op): unchanged
     where NumPy computes in np_dtype anyway (a NumPy scalar of np_dtype on NumPy 1, see NUMPY1), wrapped
@@ -106,7 +113,7 @@ def scalar_operand(value, np_dtype):
     uint8 + (-2) is uint8 + 254)."""
     rng = _INT_RANGES.get(np_dtype)
     if rng is None or rng[0] <= value <= rng[1]:
-        return np_dtype.type(value) if NUMPY1 else value
+        return number_operand(value, np_dtype)
     return np.array(value).astype(np_dtype)[()]
 
 
@@ -138,7 +145,7 @@ def binary(a, b):
             ad = ad.astype(_dtype.result_type(a, b).np)
             kind = "c"
         if kind in "fc" or _is_bf16(ad):
-            return ad, ad.dtype.type(b) if NUMPY1 else b, None
+            return ad, number_operand(b, ad.dtype), None
         if isinstance(b, float):
             ad = ad.astype(_dtype.get_default_dtype().np)
         elif isinstance(b, bool):  # a bool never upcasts the array, on either NumPy

@@ -9,8 +9,8 @@ from .._device import array_module
 from ..backends.meta import MetaArray
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ._core import (NUMPY1, SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, save_output, scalar_operand,
-                    sum_to, widened)
+from ._core import (SCALAR_TYPES, as_tensor_arg, binary, broadcast_shapes, make, number_operand, save_output,
+                    scalar_operand, sum_to, widened)
 
 _grad_state = grad_mode._state
 
@@ -166,7 +166,7 @@ def _true_division_operands(input, other):
     if not isinstance(other, SCALAR_TYPES):
         return binary(input, other)  # raises the unsupported-operand error
     a = _float_array(input)
-    return a, a.dtype.type(other) if NUMPY1 else other, None
+    return a, number_operand(other, a.dtype), None
 
 
 def div(input, other, *, rounding_mode=None):
