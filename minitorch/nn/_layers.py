@@ -442,16 +442,19 @@ def _nll(input, target, weight, ignore_index, reduction, name):
     """-weight[t] * input[n, t, ...] per position, as one node; input (N, C, ...) or (C,)."""
     x = input._data
     xp = array_module(x)
-    scores = xp.moveaxis(x.reshape((1,) + x.shape) if x.ndim == 1 else x, 1, -1)  # (N, ..., C)
+    scores = x if x.ndim == 2 else xp.moveaxis(x.reshape((1,) + x.shape) if x.ndim == 1 else x, 1, -1)  # (N, ..., C)
     t = target._data.astype(np.int64).reshape(scores.shape[:-1])
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= scores.shape[-1]))
     if bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
     safe = xp.where(valid, t, 0)
-    w = xp.ones(scores.shape[-1], x.dtype) if weight is None else weight._data.astype(x.dtype)
-    row_w = xp.where(valid, w[safe], x.dtype.type(0)).astype(x.dtype)
-    picked = xp.take_along_axis(scores, safe[..., None], axis=-1)[..., 0]
+    if weight is None:
+        row_w = valid.astype(x.dtype)
+    else:
+        row_w = xp.where(valid, weight._data.astype(x.dtype)[safe], x.dtype.type(0)).astype(x.dtype)
+    picked = (scores[xp.arange(len(safe)), safe] if scores.ndim == 2 else
+              xp.take_along_axis(scores, safe[..., None], axis=-1)[..., 0])
     loss = -picked * row_w
     total = row_w.sum()
     if reduction == "mean":
@@ -466,8 +469,10 @@ def _nll(input, target, weight, ignore_index, reduction, name):
         hit = xp.arange(scores.shape[-1]) == safe[..., None]
         with np.errstate(invalid="ignore", divide="ignore"):
             per_row = xp.where(valid, -row_w / (total if reduction == "mean" else 1), 0)
-        coef = hit * per_row[..., None]
-        coef = Tensor._wrap(xp.ascontiguousarray(xp.moveaxis(coef.astype(x.dtype), -1, 1)).reshape(x.shape))
+        coef = (hit * per_row[..., None]).astype(x.dtype)
+        if coef.ndim > 2:  # classes back to dim 1
+            coef = xp.ascontiguousarray(xp.moveaxis(coef, -1, 1))
+        coef = Tensor._wrap(coef.reshape(x.shape))
         if reduction == "none":
             g = g.unsqueeze(1) if x.ndim > 1 else g
         return (g * coef,)
@@ -479,6 +484,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_class_target(input, target, weight)
+    return _nll_nd(input, target, weight, ignore_index, reduction)
+
+
+def _nll_nd(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """nll_loss once its arguments are checked: one node for scores of any rank (torch's nll_loss_nd)."""
     if input.dim() == 1 and target.dim() == 1:  # unbatched scores with a one-element target
         target = target.reshape(())
     if input.dim() <= 2:
@@ -493,7 +503,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 # The two operators cross_entropy runs, seen by the profiler inside aten::cross_entropy_loss as in torch.
 _log_softmax_op = _dispatch.internal("aten::log_softmax")(_log_softmax)
-_nll_loss_op = _dispatch.internal("aten::nll_loss_nd")(nll_loss)
+_nll_loss_op = _dispatch.internal("aten::nll_loss_nd")(_nll_nd)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
