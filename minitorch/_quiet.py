@@ -1,10 +1,10 @@
 """NumPy reports overflow, division by zero and invalid results (log(0), 0/0 ...) as RuntimeWarnings, where
 torch quietly returns inf or nan. A warnings filter cannot silence them reliably: the user's own filters come
 first (`simplefilter("default")`, pytest's `-W error`), and `catch_warnings` blocks drop filters added inside
-them. So every public op (the dispatch door inlines `get_state` / `set_state` / `reset_state`), backward pass and
-optimizer step runs under NumPy's error state "ignore", set for its duration only: the user's own NumPy code
-keeps its settings. NumPy 2 keeps that state in a context variable, which is cheap to set; NumPy 1 takes
-np.errstate."""
+them. So every public op and backward pass (the dispatch door and `run_backward` inline `get_state` /
+`set_state` / `reset_state`) and every optimizer step runs under NumPy's error state "ignore", set for its
+duration only: the user's own NumPy code keeps its settings. NumPy 2 keeps that state in a context variable,
+which is cheap to set; NumPy 1 takes np.errstate."""
 import functools
 
 import numpy as np
